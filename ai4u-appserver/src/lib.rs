@@ -1,1 +1,238 @@
-//! placeholder
+//! # ai4u-appserver
+//!
+//! Serves ai4u engines (Unity, Godot, the headless `ai4u-sim`) and drives one
+//! [`Controller`] per agent id on its own daemon thread, as AI4U's Python
+//! `startasdaemon` did.
+//!
+//! ```no_run
+//! use ai4u_appserver::startasdaemon;
+//! use ai4u_controllers::SampleSceneController;
+//!
+//! // Listens on 127.0.0.1:8080 and returns once an engine has configured agent "0".
+//! let handles = startasdaemon(&["0"], vec![Box::new(SampleSceneController::new())]).unwrap();
+//! let (obs, info) = handles[0].request_reset(vec![]).unwrap();
+//! # let _ = (obs, info);
+//! ```
+//!
+//! Options (host, port, mode, timeouts, token, per-agent config) go through
+//! [`AppServer::builder`]. `docs/ARCHITECTURE.md` maps the threads and channels.
+
+mod daemon;
+mod env;
+mod error;
+mod handle;
+mod server;
+
+pub use env::{Env, ParallelEnv, ParallelStep, VecEnv, VecStep};
+pub use error::{AppError, Result};
+pub use handle::{ControllerHandle, Info, Pending, StepResult};
+pub use server::ServerOptions;
+
+use ai4u_controllers::Controller;
+use ai4u_core::value::Field;
+use ai4u_core::wire::{Limits, Mode};
+use daemon::{Daemon, DaemonMsg, Ready};
+use server::Shared;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Listens on the default address (127.0.0.1:8080) and starts one daemon thread per id,
+/// each owning the controller at the same position. Returns once engines have connected
+/// and configured every id (or fails after 60 s naming the missing ids).
+pub fn startasdaemon(ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
+    AppServer::builder().start(ids, controllers)
+}
+
+/// Builds an [`AppServer`].
+#[derive(Debug, Clone, Default)]
+pub struct AppServerBuilder {
+    opts: ServerOptions,
+}
+
+impl AppServerBuilder {
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.opts.host = host.into();
+        self
+    }
+    /// Port 0 picks a free port; read it back with [`AppServer::local_addr`].
+    pub fn port(mut self, port: u16) -> Self {
+        self.opts.port = port;
+        self
+    }
+    /// Forces a mode on every connection (default: each engine's wish, lockstep if unsaid).
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.opts.mode = Some(mode);
+        self
+    }
+    /// Engines must present this token in their Hello.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.opts.token = Some(token.into());
+        self
+    }
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.opts.connect_timeout = t;
+        self
+    }
+    pub fn step_timeout(mut self, t: Duration) -> Self {
+        self.opts.step_timeout = t;
+        self
+    }
+    pub fn handshake_timeout(mut self, t: Duration) -> Self {
+        self.opts.handshake_timeout = t;
+        self
+    }
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.opts.limits = limits;
+        self
+    }
+    /// Adds a per-agent configuration field to every Welcome (`max_steps`, `frame_skip`, ...).
+    pub fn agent_config(mut self, field: Field) -> Self {
+        self.opts.agent_config.retain(|f| f.name != field.name);
+        self.opts.agent_config.push(field);
+        self
+    }
+    pub fn options(&self) -> &ServerOptions {
+        &self.opts
+    }
+
+    /// Binds the listening socket (so its address is known before engines are launched).
+    pub fn bind(self) -> Result<AppServer> {
+        let addr = format!("{}:{}", self.opts.host, self.opts.port);
+        let listener = std::net::TcpListener::bind(&addr).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
+        listener.set_nonblocking(true).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
+        let local = listener.local_addr().map_err(|source| AppError::Bind { addr, source })?;
+        Ok(AppServer { opts: self.opts, listener, local })
+    }
+
+    /// [`bind`](Self::bind) then [`AppServer::start`].
+    pub fn start(self, ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
+        self.bind()?.start(ids, controllers)
+    }
+}
+
+/// A bound, not yet serving, appserver.
+pub struct AppServer {
+    opts: ServerOptions,
+    listener: std::net::TcpListener,
+    local: SocketAddr,
+}
+
+/// Keeps the network thread alive while any handle lives; shuts it down after the last.
+pub(crate) struct ServerGuard {
+    shutdown: tokio::sync::watch::Sender<bool>,
+    daemons: Vec<crossbeam_channel::Sender<DaemonMsg>>,
+}
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        for d in &self.daemons {
+            let _ = d.send(DaemonMsg::Shutdown);
+        }
+    }
+}
+
+impl AppServer {
+    pub fn builder() -> AppServerBuilder {
+        AppServerBuilder::default()
+    }
+
+    /// The address engines should connect to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Starts serving: one daemon thread per id owning the controller at the same position,
+    /// network I/O on a tokio runtime thread. Blocks until every id is configured by an
+    /// engine, then returns the handles in the order of `ids`.
+    pub fn start(self, ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
+        if ids.len() != controllers.len() {
+            return Err(AppError::Usage(format!("{} ids but {} controllers", ids.len(), controllers.len())));
+        }
+        if ids.is_empty() {
+            return Err(AppError::Usage("no agent ids given".into()));
+        }
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                return Err(AppError::Usage(format!("agent id `{id}` is given twice")));
+            }
+        }
+        let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Ready>();
+        let mut inboxes = Vec::with_capacity(ids.len());
+        for (index, (id, controller)) in ids.iter().zip(controllers).enumerate() {
+            let (tx, rx) = crossbeam_channel::unbounded();
+            let daemon = Daemon {
+                id: id.to_string(),
+                index,
+                controller,
+                rx,
+                ready: Some(ready_tx.clone()),
+                timeout: self.opts.step_timeout,
+            };
+            std::thread::Builder::new()
+                .name(format!("ai4u-agent-{id}"))
+                .spawn(move || daemon.run())
+                .map_err(|e| AppError::Usage(format!("cannot start a daemon thread: {e}")))?;
+            inboxes.push((id.to_string(), tx));
+        }
+        drop(ready_tx);
+
+        let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
+        let guard = Arc::new(ServerGuard { shutdown: shutdown_tx, daemons: inboxes.iter().map(|(_, tx)| tx.clone()).collect() });
+        let shared = Arc::new(Shared::new(self.opts.clone(), inboxes.clone()));
+        let listener = self.listener;
+        // A current-thread runtime on a dedicated thread: one wakeup per network event,
+        // no work stealing between cores on the latency-critical path.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| AppError::Usage(format!("cannot start the network runtime: {e}")))?;
+        std::thread::Builder::new()
+            .name("ai4u-net".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => server::accept_loop(l, shared, shutdown_rx).await,
+                        Err(e) => eprintln!("ai4u: cannot serve: {e}"),
+                    }
+                })
+            })
+            .map_err(|e| AppError::Usage(format!("cannot start the network thread: {e}")))?;
+
+        let deadline = Instant::now() + self.opts.connect_timeout;
+        let mut spaces: Vec<Option<Ready>> = (0..ids.len()).map(|_| None).collect();
+        while spaces.iter().any(Option::is_none) {
+            match ready_rx.recv_deadline(deadline) {
+                Ok(r) => {
+                    let i = r.index;
+                    spaces[i] = Some(r);
+                }
+                Err(_) => {
+                    let missing = ids.iter().zip(&spaces).filter(|(_, s)| s.is_none()).map(|(id, _)| id.to_string()).collect();
+                    return Err(AppError::NotConfigured {
+                        missing,
+                        waited: self.opts.connect_timeout,
+                        addr: self.local.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(ids
+            .iter()
+            .zip(spaces)
+            .zip(inboxes)
+            .map(|((id, ready), (_, tx))| {
+                let ready = ready.expect("all configured");
+                ControllerHandle {
+                    id: id.to_string(),
+                    tx,
+                    action_space: ready.action_space,
+                    observation_space: ready.observation_space,
+                    timeout: self.opts.step_timeout,
+                    _server: guard.clone(),
+                }
+            })
+            .collect())
+    }
+}

@@ -1,1 +1,158 @@
-//! placeholder
+//! # ai4u-controllers
+//!
+//! A [`Controller`] translates between one engine agent and the algorithm that drives it:
+//! engine states become observations, actions become [`Command`]s. It is AI4U's
+//! `BasicController` in Rust form. Controllers do no I/O; `ai4u-appserver` runs each one
+//! on its own daemon thread.
+//!
+//! A minimal controller names its spaces and its actuator; the defaults do the rest:
+//!
+//! ```
+//! use ai4u_controllers::Controller;
+//! use ai4u_core::spaces::{BoxSpace, DType, DictSpace, Space};
+//!
+//! struct Walker;
+//! impl Controller for Walker {
+//!     fn action_space(&self) -> Space {
+//!         BoxSpace::uniform(-1.0, 1.0, &[4], DType::F32).unwrap().into()
+//!     }
+//!     fn observation_space(&self) -> Space {
+//!         BoxSpace::uniform(-1.0, 1.0, &[7], DType::F32).unwrap().into()
+//!     }
+//!     fn action_name(&self) -> &str {
+//!         "move"
+//!     }
+//! }
+//! ```
+
+pub mod convert;
+mod generic;
+pub mod samplescene;
+
+pub use ai4u_core::wire::Command;
+pub use generic::GenericController;
+pub use samplescene::SampleSceneController;
+
+use ai4u_core::metadata::ModelMetadata;
+use ai4u_core::spaces::{Sample, Space, SpaceError};
+use ai4u_core::value::{State, ValueError};
+
+/// Why a controller could not do what was asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ControllerError {
+    /// The engine's declaration does not suit this controller.
+    #[error("configuration refused: {0}")]
+    Configuration(String),
+    /// A state could not be turned into an observation.
+    #[error("observation: {0}")]
+    Observation(String),
+    /// An action is not in the action space or cannot be sent.
+    #[error("action: {0}")]
+    Action(String),
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    #[error(transparent)]
+    Space(#[from] SpaceError),
+    /// A callback panicked; the message is the panic's.
+    #[error("controller panicked in {callback}: {message}")]
+    Panicked { callback: &'static str, message: String },
+}
+
+pub type Result<T, E = ControllerError> = std::result::Result<T, E>;
+
+/// The callbacks of one agent's controller, called on that agent's daemon thread.
+///
+/// Order of calls: `handle_configuration` once per engine connection (again after a
+/// reconnect), then per episode `handle_new_episode` and `reset_behavior` with the first
+/// state, `step_behavior` + `observation` per step, and `handle_end_of_episode` with the
+/// last state.
+pub trait Controller: Send + 'static {
+    /// The space actions given to `step_behavior` belong to.
+    fn action_space(&self) -> Space;
+
+    /// The space observations belong to.
+    fn observation_space(&self) -> Space;
+
+    /// The actuator the default `step_behavior` addresses.
+    fn action_name(&self) -> &str;
+
+    /// The engine declared this agent: its id, the real episode length (0 = unlimited)
+    /// and its sensors and actuators. An error refuses the connection with its message.
+    fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
+        let _ = (id, max_steps, metadata);
+        Ok(())
+    }
+
+    /// A new episode started; `state` is its first state.
+    fn handle_new_episode(&mut self, state: &State) {
+        let _ = state;
+    }
+
+    /// The episode ended (terminated or truncated); `state` is its last state.
+    fn handle_end_of_episode(&mut self, state: &State) {
+        let _ = state;
+    }
+
+    /// The observation `reset` returns, from the episode's first state.
+    fn reset_behavior(&mut self, state: &State) -> Result<Sample> {
+        self.observation(state)
+    }
+
+    /// The command that carries out `action`. By default: `Act` on [`Controller::action_name`]
+    /// with the action as one argument (float arrays for Box, ints for Discrete).
+    fn step_behavior(&mut self, action: &Sample) -> Result<Command> {
+        if !self.action_space().contains(action) {
+            return Err(ControllerError::Action(format!(
+                "{} is not in the action space {}",
+                convert::describe(action),
+                self.action_space()
+            )));
+        }
+        Ok(Command::Act { name: self.action_name().to_owned(), args: vec![convert::sample_to_value(action)?], fields: vec![] })
+    }
+
+    /// How a state becomes an observation. By default the observation space is filled
+    /// from fields of the same name (Dict keys), or from the single field that fits (Box).
+    fn observation(&mut self, state: &State) -> Result<Sample> {
+        convert::observe(&self.observation_space(), state)
+    }
+
+    /// The reward reported for a step; override to shape it.
+    fn reward(&mut self, reward: f32, state: &State) -> f32 {
+        let _ = state;
+        reward
+    }
+}
+
+impl<C: Controller + ?Sized> Controller for Box<C> {
+    fn action_space(&self) -> Space {
+        (**self).action_space()
+    }
+    fn observation_space(&self) -> Space {
+        (**self).observation_space()
+    }
+    fn action_name(&self) -> &str {
+        (**self).action_name()
+    }
+    fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
+        (**self).handle_configuration(id, max_steps, metadata)
+    }
+    fn handle_new_episode(&mut self, state: &State) {
+        (**self).handle_new_episode(state)
+    }
+    fn handle_end_of_episode(&mut self, state: &State) {
+        (**self).handle_end_of_episode(state)
+    }
+    fn reset_behavior(&mut self, state: &State) -> Result<Sample> {
+        (**self).reset_behavior(state)
+    }
+    fn step_behavior(&mut self, action: &Sample) -> Result<Command> {
+        (**self).step_behavior(action)
+    }
+    fn observation(&mut self, state: &State) -> Result<Sample> {
+        (**self).observation(state)
+    }
+    fn reward(&mut self, reward: f32, state: &State) -> f32 {
+        (**self).reward(reward, state)
+    }
+}

@@ -12,6 +12,7 @@
 //!
 //! This crate starts no threads and no runtimes.
 
+pub mod engine;
 pub mod metadata;
 pub mod spaces;
 pub mod value;

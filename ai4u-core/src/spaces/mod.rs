@@ -24,6 +24,8 @@
 //! # Ok::<(), spaces::SpaceError>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod boxspace;
 mod composite;
 mod discrete;
@@ -67,14 +69,19 @@ pub type Result<T, E = SpaceError> = std::result::Result<T, E>;
 /// Element type of a numeric space or sample, named like NumPy's dtypes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DType {
+    /// 32-bit float.
     #[serde(rename = "float32")]
     F32,
+    /// 64-bit float.
     #[serde(rename = "float64")]
     F64,
+    /// 32-bit signed integer.
     #[serde(rename = "int32")]
     I32,
+    /// 64-bit signed integer.
     #[serde(rename = "int64")]
     I64,
+    /// 8-bit unsigned integer.
     #[serde(rename = "uint8")]
     U8,
 }
@@ -151,26 +158,33 @@ impl fmt::Display for DType {
 /// Why a space could not be built, or why a sample or flat vector does not fit a space.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
+// The fields are the values the messages name; documenting each adds nothing.
+#[allow(missing_docs)]
 pub enum SpaceError {
+    /// A Box lower bound exceeds its upper bound.
     #[error("Box low {low} > high {high} at index {index:?}")]
     BoxLowAboveHigh {
         low: f64,
         high: f64,
         index: Vec<usize>,
     },
+    /// Box `low` and `high` have different shapes.
     #[error("Box low shape {low:?} does not match high shape {high:?}")]
     BoxLowHighShape { low: Vec<usize>, high: Vec<usize> },
+    /// A Box bound's shape is neither the requested shape nor 0-d.
     #[error("Box shape {shape:?} does not match {which} shape {got:?}")]
     BoxShape {
         shape: Vec<usize>,
         which: &'static str,
         got: Vec<usize>,
     },
+    /// A Box bound is NaN.
     #[error("Box {which} is NaN at index {index:?}")]
     BoxNan {
         which: &'static str,
         index: Vec<usize>,
     },
+    /// A Box bound is fractional for an integer dtype.
     #[error("Box {which} {value} at index {index:?} is not an integer, as dtype {dtype} requires")]
     BoxBoundNotInteger {
         which: &'static str,
@@ -178,6 +192,7 @@ pub enum SpaceError {
         index: Vec<usize>,
         dtype: DType,
     },
+    /// A Box bound the dtype cannot hold, or that leaves no value (a +inf lower bound).
     #[error("Box {which} {value} at index {index:?} is out of range for dtype {dtype}")]
     BoxBoundOutOfRange {
         which: &'static str,
@@ -185,27 +200,37 @@ pub enum SpaceError {
         index: Vec<usize>,
         dtype: DType,
     },
+    /// A Discrete space with no value.
     #[error("Discrete n must be > 0, got {0}")]
     DiscreteN(i64),
+    /// A MultiDiscrete element with no value.
     #[error("MultiDiscrete nvec must be > 0, got {value} at index {index:?}")]
     MultiDiscreteNvec { value: i64, index: Vec<usize> },
+    /// MultiDiscrete `start` and `nvec` have different shapes.
     #[error("MultiDiscrete start shape {start:?} does not match nvec shape {nvec:?}")]
     MultiDiscreteStartShape { start: Vec<usize>, nvec: Vec<usize> },
+    /// A MultiBinary dimension is 0.
     #[error("MultiBinary shape dimensions must be > 0, got {0:?}")]
     MultiBinaryShape(Vec<usize>),
+    /// The last value of a Discrete or MultiDiscrete does not fit in i64.
     #[error("{0}: start + n overflows i64")]
     StartOverflow(&'static str),
+    /// Text `min_length` exceeds `max_length`.
     #[error("Text min_length {min_length} > max_length {max_length}")]
     TextLength {
         min_length: usize,
         max_length: usize,
     },
+    /// A Text charset with no character.
     #[error("Text charset must not be empty")]
     TextEmptyCharset,
+    /// A Text charset listing a character twice.
     #[error("Text charset has duplicate character {0:?}")]
     TextDuplicateChar(char),
+    /// A Dict naming two subspaces alike.
     #[error("Dict has duplicate key {0:?}")]
     DictDuplicateKey(String),
+    /// A serialized array whose value count does not match its shape.
     #[error("{what} has {got} values but shape {shape:?} needs {need}")]
     DataLength {
         what: &'static str,
@@ -213,16 +238,20 @@ pub enum SpaceError {
         shape: Vec<usize>,
         need: usize,
     },
+    /// A size that does not fit in `usize`.
     #[error("{0} is too large")]
     TooLarge(String),
+    /// [`flatten`] was given a sample that does not belong to the space.
     #[error("sample does not belong to {space}: {reason}")]
     NotInSpace { space: String, reason: String },
+    /// A flat vector whose length is not the space's [`flatdim`].
     #[error("flat vector has {got} values but {space} has flatdim {expected}")]
     FlatLength {
         space: String,
         expected: usize,
         got: usize,
     },
+    /// A flat vector holding a value the space cannot take.
     #[error("cannot unflatten into {space}: {reason}")]
     BadFlatValue { space: String, reason: String },
 }

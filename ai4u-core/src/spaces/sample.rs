@@ -16,13 +16,21 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Floats are compared with `==`, so a sample holding NaN is not equal to itself.
 #[derive(Debug, Clone)]
 pub enum Sample {
+    /// A float32 array (a `Box` of that dtype).
     F32(ArrayD<f32>),
+    /// A float64 array.
     F64(ArrayD<f64>),
+    /// An int32 array.
     I32(ArrayD<i32>),
+    /// An int64 array (`Discrete`, `MultiDiscrete`, int64 `Box`).
     I64(ArrayD<i64>),
+    /// A uint8 array (`MultiBinary`, images).
     U8(ArrayD<u8>),
+    /// A string (`Text`).
     Text(String),
+    /// Named values (`Dict`), looked up by key.
     Dict(Vec<(String, Sample)>),
+    /// Values by position (`Tuple`).
     Tuple(Vec<Sample>),
 }
 
@@ -78,6 +86,7 @@ impl Sample {
         }
     }
 
+    /// The array, if this is a `F32` sample.
     pub fn as_f32(&self) -> Option<&ArrayD<f32>> {
         match self {
             Sample::F32(a) => Some(a),
@@ -85,6 +94,7 @@ impl Sample {
         }
     }
 
+    /// The array, if this is a `F64` sample.
     pub fn as_f64(&self) -> Option<&ArrayD<f64>> {
         match self {
             Sample::F64(a) => Some(a),
@@ -92,6 +102,7 @@ impl Sample {
         }
     }
 
+    /// The array, if this is a `I32` sample.
     pub fn as_i32(&self) -> Option<&ArrayD<i32>> {
         match self {
             Sample::I32(a) => Some(a),
@@ -99,6 +110,7 @@ impl Sample {
         }
     }
 
+    /// The array, if this is a `I64` sample.
     pub fn as_i64(&self) -> Option<&ArrayD<i64>> {
         match self {
             Sample::I64(a) => Some(a),
@@ -106,6 +118,7 @@ impl Sample {
         }
     }
 
+    /// The array, if this is a `U8` sample.
     pub fn as_u8(&self) -> Option<&ArrayD<u8>> {
         match self {
             Sample::U8(a) => Some(a),
@@ -113,6 +126,7 @@ impl Sample {
         }
     }
 
+    /// The string, if this is a `Text` sample.
     pub fn as_text(&self) -> Option<&str> {
         match self {
             Sample::Text(s) => Some(s),
@@ -120,6 +134,7 @@ impl Sample {
         }
     }
 
+    /// The entries, if this is a `Dict` sample.
     pub fn as_dict(&self) -> Option<&[(String, Sample)]> {
         match self {
             Sample::Dict(d) => Some(d),
@@ -127,6 +142,7 @@ impl Sample {
         }
     }
 
+    /// The items, if this is a `Tuple` sample.
     pub fn as_tuple(&self) -> Option<&[Sample]> {
         match self {
             Sample::Tuple(t) => Some(t),
@@ -233,11 +249,27 @@ impl From<Vec<Sample>> for Sample {
 /// JSON-friendly form: arrays as `{shape, data}` with floats that may be non-finite.
 #[derive(Serialize, Deserialize)]
 enum SampleRepr {
-    F32 { shape: Vec<usize>, data: Vec<JsonF64> },
-    F64 { shape: Vec<usize>, data: Vec<JsonF64> },
-    I32 { shape: Vec<usize>, data: Vec<i32> },
-    I64 { shape: Vec<usize>, data: Vec<i64> },
-    U8 { shape: Vec<usize>, data: Vec<u8> },
+    F32 {
+        shape: Vec<usize>,
+        data: Vec<JsonF64>,
+    },
+    F64 {
+        shape: Vec<usize>,
+        data: Vec<JsonF64>,
+    },
+    I32 {
+        shape: Vec<usize>,
+        data: Vec<i32>,
+    },
+    I64 {
+        shape: Vec<usize>,
+        data: Vec<i64>,
+    },
+    U8 {
+        shape: Vec<usize>,
+        data: Vec<u8>,
+    },
+    /// A string (`Text`).
     Text(String),
     Dict(#[serde(with = "ordered_map")] Vec<(String, SampleRepr)>),
     Tuple(Vec<SampleRepr>),
@@ -355,7 +387,12 @@ mod tests {
     #[test]
     fn dict_is_sorted_and_compared_by_key() {
         let d = Sample::dict([("b", Sample::scalar_i64(1)), ("a", Sample::from("x"))]);
-        let keys: Vec<_> = d.as_dict().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<_> = d
+            .as_dict()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         assert_eq!(keys, ["a", "b"]);
         assert_eq!(d.get("b"), Some(&Sample::scalar_i64(1)));
         assert_eq!(d.get("c"), None);

@@ -134,17 +134,24 @@ mod asynchronous {
     use super::*;
     use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-    /// Reads frames from an async stream. Cancel-safe only between frames: do not drop a
-    /// pending `read_message` future and reuse the reader.
+    /// Reads frames from an async stream.
+    ///
+    /// Cancel-safe: progress through a frame lives in the reader, not in the future, so a
+    /// `read_message` dropped by `tokio::select!` loses nothing and the next call resumes.
     pub struct AsyncFrameReader<R> {
         inner: R,
         buf: Vec<u8>,
         limits: Limits,
+        header: [u8; 4],
+        header_got: usize,
+        /// Payload length once the header is complete.
+        body_len: Option<usize>,
+        body_got: usize,
     }
 
     impl<R: AsyncRead + Unpin> AsyncFrameReader<R> {
         pub fn new(inner: R, limits: Limits) -> Self {
-            AsyncFrameReader { inner, buf: Vec::new(), limits }
+            AsyncFrameReader { inner, buf: Vec::new(), limits, header: [0; 4], header_got: 0, body_len: None, body_got: 0 }
         }
 
         pub fn limits(&self) -> &Limits {
@@ -153,27 +160,33 @@ mod asynchronous {
 
         /// Reads one frame's payload. `Ok(None)` is a clean end of stream between frames.
         pub async fn read_frame(&mut self) -> Result<Option<&[u8]>, WireError> {
-            let mut header = [0u8; 4];
-            let mut got = 0;
-            while got < 4 {
-                match self.inner.read(&mut header[got..]).await? {
+            while self.body_len.is_none() {
+                let got = self.header_got;
+                match self.inner.read(&mut self.header[got..]).await? {
                     0 if got == 0 => return Ok(None),
                     0 => return Err(WireError::ClosedMidFrame { got, expected: 4 }),
-                    n => got += n,
+                    n => self.header_got += n,
+                }
+                if self.header_got == 4 {
+                    self.header_got = 0;
+                    self.body_len = Some(check_header(self.header, &self.limits)?);
+                    self.body_got = 0;
+                    self.buf.clear();
                 }
             }
-            let len = check_header(header, &self.limits)?;
-            self.buf.clear();
-            let mut got = 0;
-            while got < len {
+            let len = self.body_len.unwrap_or(0);
+            while self.body_got < len {
+                let got = self.body_got;
                 let want = (len - got).min(CHUNK.max(self.buf.capacity() - got));
-                self.buf.resize(got + want, 0);
+                if self.buf.len() < got + want {
+                    self.buf.resize(got + want, 0);
+                }
                 match self.inner.read(&mut self.buf[got..got + want]).await? {
                     0 => return Err(WireError::ClosedMidFrame { got, expected: len }),
-                    n => got += n,
+                    n => self.body_got += n,
                 }
-                self.buf.truncate(got);
             }
+            self.body_len = None;
             Ok(Some(&self.buf[..len]))
         }
 

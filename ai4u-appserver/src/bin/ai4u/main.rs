@@ -1,0 +1,170 @@
+//! `ai4u`: serve engines with built-in or plugin controllers, run the embedded demo,
+//! measure the protocol.
+
+mod bench;
+mod demo;
+mod drive;
+
+use ai4u_appserver::{AppServer, AppServerBuilder};
+use ai4u_controllers::{Controller, GenericController, SampleSceneController};
+use ai4u_core::value::Field;
+use ai4u_core::wire::Mode;
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "ai4u", version, about = "Drive game-engine agents (Unity, Godot, headless Rust) from Rust controllers")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Wait for engines and drive their agents with built-in controllers.
+    Serve(ServeArgs),
+    /// Run the headless SampleScene in-process over loopback TCP, driven by the scripted pilot.
+    Demo(demo::DemoArgs),
+    /// Measure lockstep steps per second against a raw loopback ping-pong.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ModeArg {
+    Lockstep,
+    Realtime,
+}
+
+impl From<ModeArg> for Mode {
+    fn from(m: ModeArg) -> Mode {
+        match m {
+            ModeArg::Lockstep => Mode::Lockstep,
+            ModeArg::Realtime => Mode::Realtime,
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+struct NetArgs {
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// 0 picks a free port (printed on the first line).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Force a mode on every engine (default: the engine's wish).
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
+    /// Engines must present this token.
+    #[arg(long)]
+    token: Option<String>,
+    /// Seconds to wait for engines to configure every id.
+    #[arg(long, default_value_t = 60.0)]
+    connect_timeout: f64,
+    /// Seconds a reset or step may wait for the engine.
+    #[arg(long, default_value_t = 60.0)]
+    step_timeout: f64,
+}
+
+impl NetArgs {
+    fn builder(&self) -> AppServerBuilder {
+        let mut b = AppServer::builder()
+            .host(self.host.clone())
+            .port(self.port)
+            .connect_timeout(Duration::from_secs_f64(self.connect_timeout))
+            .step_timeout(Duration::from_secs_f64(self.step_timeout));
+        if let Some(m) = self.mode {
+            b = b.mode(m.into());
+        }
+        if let Some(t) = &self.token {
+            b = b.token(t.clone());
+        }
+        b
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Built-in controller: samplescene or generic (spaces from the engine's metadata).
+    #[arg(long, default_value = "samplescene")]
+    controller: String,
+    /// Agent ids, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    ids: Vec<String>,
+    #[command(flatten)]
+    net: NetArgs,
+    /// Episodes per agent, then stop every agent and exit (0 = run until killed).
+    #[arg(long, default_value_t = 0)]
+    episodes: u32,
+    /// How actions are chosen (default: scripted for samplescene, random otherwise).
+    #[arg(long, value_enum)]
+    policy: Option<drive::Policy>,
+    /// Episode length sent to the engines (overrides their own).
+    #[arg(long)]
+    max_steps: Option<u32>,
+    /// Seed the scene's resets (reproducible runs).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Write a JSON report of every episode here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+fn builtin(name: &str) -> Result<Box<dyn Controller>> {
+    Ok(match name {
+        "samplescene" | "SampleSceneController" => Box::new(SampleSceneController::new()),
+        "generic" | "GenericController" => Box::new(GenericController::new()),
+        other => bail!("unknown controller `{other}` (built-in: samplescene, generic)"),
+    })
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let controllers = args.ids.iter().map(|_| builtin(&args.controller)).collect::<Result<Vec<_>>>()?;
+    let policy = args.policy.unwrap_or(if args.controller.starts_with("sample") {
+        drive::Policy::Scripted
+    } else {
+        drive::Policy::Random
+    });
+    let mut builder = args.net.builder();
+    if let Some(m) = args.max_steps {
+        builder = builder.agent_config(Field::new("max_steps", m as i64));
+    }
+    let server = builder.bind()?;
+    // Tests and scripts wait for this line to learn the port.
+    println!("ai4u: listening on {}", server.local_addr());
+    std::io::stdout().flush()?;
+    let ids: Vec<&str> = args.ids.iter().map(String::as_str).collect();
+    let handles = server.start(&ids, controllers)?;
+    println!("ai4u: {} agent(s) configured: {}", handles.len(), ids.join(", "));
+    let report = drive::run(&handles, args.episodes, policy, args.seed, &|e| {
+        println!(
+            "agent {} episode {}: return {:.3}, {} steps, {}",
+            e.agent,
+            e.episode,
+            e.ret,
+            e.steps,
+            if e.terminated { "terminated" } else { "truncated" }
+        );
+    })?;
+    print!("{}", drive::summary(&report));
+    if let Some(path) = args.report {
+        std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("writing the report to {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(a) => serve(a),
+        Command::Demo(a) => demo::run(a),
+        Command::Bench(a) => bench::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

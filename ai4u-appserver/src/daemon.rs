@@ -1,0 +1,393 @@
+//! One daemon thread per agent id. It owns that agent's [`Controller`], so controller code
+//! never needs to be `Sync` and never runs on the network runtime. It meets two parties:
+//! the engine connection task (states in, commands out) and the user's
+//! [`ControllerHandle`](crate::ControllerHandle) (requests in, results out).
+//!
+//! Invariant: at most one user request is in flight per agent (`waiting`), and every
+//! request is answered exactly once: with a result, a disconnect, a timeout or a failure.
+
+use crate::error::AppError;
+use crate::handle::{Info, StepResult};
+use ai4u_controllers::{Controller, ControllerError};
+use ai4u_core::metadata::ModelMetadata;
+use ai4u_core::spaces::{Sample, Space};
+use ai4u_core::value::{Field, State};
+use ai4u_core::wire::{AgentState, AgentStatus, Command};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+/// A command for the engine connection: (agent index in that connection, command).
+pub(crate) type ConnCmd = (usize, Command);
+
+/// Where a configured agent's commands go.
+#[derive(Clone)]
+pub(crate) struct ConnLink {
+    pub conn_id: u64,
+    pub index: usize,
+    pub tx: tokio::sync::mpsc::UnboundedSender<ConnCmd>,
+}
+
+impl ConnLink {
+    fn send(&self, cmd: Command) -> bool {
+        self.tx.send((self.index, cmd)).is_ok()
+    }
+}
+
+pub(crate) type Reply<T> = Sender<Result<T, AppError>>;
+
+pub(crate) enum DaemonMsg {
+    /// An engine declared this agent. The answer goes back before the Welcome is sent.
+    Configure {
+        link: ConnLink,
+        max_steps: u32,
+        metadata: ModelMetadata,
+        done: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
+    State(AgentState),
+    Disconnected {
+        conn_id: u64,
+        reason: String,
+    },
+    Reset {
+        fields: Vec<Field>,
+        reply: Reply<(Sample, Info)>,
+    },
+    Step {
+        action: Sample,
+        reply: Reply<StepResult>,
+    },
+    Control {
+        command: Command,
+        reply: Reply<()>,
+    },
+    /// Answered (true) once no engine serves this agent, or (false) at the deadline.
+    WaitDisconnected {
+        reply: Sender<bool>,
+        deadline: Instant,
+    },
+    Shutdown,
+}
+
+/// What the starter learns once the agent is configured for the first time.
+pub(crate) struct Ready {
+    pub index: usize,
+    pub action_space: Space,
+    pub observation_space: Space,
+}
+
+enum Waiting {
+    None,
+    /// A reset asked while no engine was connected: sent when one configures the agent.
+    Connect { fields: Vec<Field>, reply: Reply<(Sample, Info)>, deadline: Instant },
+    Reset { reply: Reply<(Sample, Info)>, deadline: Instant },
+    Step { reply: Reply<StepResult>, deadline: Instant },
+}
+
+pub(crate) struct Daemon {
+    pub id: String,
+    pub index: usize,
+    pub controller: Box<dyn Controller>,
+    pub rx: Receiver<DaemonMsg>,
+    pub ready: Option<Sender<Ready>>,
+    pub timeout: Duration,
+}
+
+struct Run {
+    link: Option<ConnLink>,
+    disconnect_waiters: Vec<(Sender<bool>, Instant)>,
+    waiting: Waiting,
+    episode: bool,
+    paused: bool,
+    failed: Option<String>,
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".to_owned())
+}
+
+fn info_of(s: &AgentState) -> Info {
+    State::from_fields(s.fields.clone())
+}
+
+impl Daemon {
+    /// Runs a controller callback, turning a panic into an error for this agent only.
+    fn guarded<T>(
+        &mut self,
+        callback: &'static str,
+        f: impl FnOnce(&mut dyn Controller) -> Result<T, ControllerError>,
+    ) -> Result<T, ControllerError> {
+        let ctl = &mut *self.controller;
+        match catch_unwind(AssertUnwindSafe(|| f(ctl))) {
+            Ok(r) => r,
+            Err(p) => Err(ControllerError::Panicked { callback, message: panic_message(p) }),
+        }
+    }
+
+    pub fn run(mut self) {
+        let mut run = Run { link: None, disconnect_waiters: Vec::new(), waiting: Waiting::None, episode: false, paused: false, failed: None };
+        loop {
+            let msg = match run.wake_at() {
+                None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(d) => self.rx.recv_deadline(d),
+            };
+            match msg {
+                Ok(DaemonMsg::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
+                    run.fail_waiting(AppError::ServerGone);
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let now = Instant::now();
+                    run.disconnect_waiters.retain(|(tx, d)| {
+                        let expired = *d <= now;
+                        if expired {
+                            let _ = tx.send(false);
+                        }
+                        !expired
+                    });
+                    if run.deadline().is_some_and(|d| d <= now) {
+                        self.time_out(&mut run);
+                    }
+                }
+                Ok(m) => self.handle(&mut run, m),
+            }
+        }
+    }
+
+    fn time_out(&mut self, run: &mut Run) {
+        let what = match &run.waiting {
+            Waiting::Connect { .. } => "an engine to connect",
+            Waiting::Reset { .. } => "the first state of the episode",
+            Waiting::Step { .. } => "the state after the action",
+            Waiting::None => return,
+        };
+        run.fail_waiting(AppError::Timeout { id: self.id.clone(), what, waited: self.timeout });
+    }
+
+    fn handle(&mut self, run: &mut Run, msg: DaemonMsg) {
+        match msg {
+            DaemonMsg::Configure { link, max_steps, metadata, done } => {
+                let id = self.id.clone();
+                let result = self.guarded("handle_configuration", |c| c.handle_configuration(&id, max_steps, &metadata));
+                match result {
+                    Ok(()) => {
+                        let _ = done.send(Ok(()));
+                        run.link = Some(link);
+                        run.episode = false;
+                        run.paused = false;
+                        if let Some(ready) = self.ready.take() {
+                            let _ = ready.send(Ready {
+                                index: self.index,
+                                action_space: self.controller.action_space(),
+                                observation_space: self.controller.observation_space(),
+                            });
+                        }
+                        if let Waiting::Connect { fields, reply, .. } = std::mem::replace(&mut run.waiting, Waiting::None) {
+                            self.send_reset(run, fields, reply);
+                        }
+                    }
+                    Err(e) => {
+                        let _ = done.send(Err(format!("agent `{}`: {e}", self.id)));
+                    }
+                }
+            }
+            DaemonMsg::Disconnected { conn_id, reason } => {
+                if run.link.as_ref().is_some_and(|l| l.conn_id == conn_id) {
+                    run.link = None;
+                    for (tx, _) in run.disconnect_waiters.drain(..) {
+                        let _ = tx.send(true);
+                    }
+                    run.episode = false;
+                    if !matches!(run.waiting, Waiting::Connect { .. }) {
+                        run.fail_waiting(AppError::Disconnected { id: self.id.clone(), reason });
+                    }
+                }
+            }
+            DaemonMsg::State(s) => self.on_state(run, s),
+            DaemonMsg::Reset { fields, reply } => {
+                if let Some(reason) = &run.failed {
+                    let _ = reply.send(Err(AppError::Failed { id: self.id.clone(), reason: reason.clone() }));
+                } else if run.link.is_none() {
+                    run.replace_waiting(Waiting::Connect { fields, reply, deadline: Instant::now() + self.timeout });
+                } else {
+                    self.send_reset(run, fields, reply);
+                }
+            }
+            DaemonMsg::Step { action, reply } => {
+                let refuse = if let Some(reason) = &run.failed {
+                    Some(AppError::Failed { id: self.id.clone(), reason: reason.clone() })
+                } else if run.link.is_none() {
+                    Some(AppError::Disconnected { id: self.id.clone(), reason: "no engine is connected".into() })
+                } else if !run.episode {
+                    Some(AppError::NoEpisode { id: self.id.clone() })
+                } else if run.paused {
+                    Some(AppError::Paused { id: self.id.clone() })
+                } else {
+                    None
+                };
+                if let Some(e) = refuse {
+                    let _ = reply.send(Err(e));
+                    return;
+                }
+                match self.guarded("step_behavior", |c| c.step_behavior(&action)) {
+                    Ok(cmd) => {
+                        if run.send(cmd) {
+                            run.replace_waiting(Waiting::Step { reply, deadline: Instant::now() + self.timeout });
+                        } else {
+                            let _ = reply.send(Err(self.gone()));
+                        }
+                    }
+                    Err(e) => {
+                        self.maybe_fail(run, &e);
+                        let _ = reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
+                    }
+                }
+            }
+            DaemonMsg::Control { command, reply } => {
+                match command {
+                    Command::Pause => run.paused = true,
+                    Command::Resume => run.paused = false,
+                    Command::Stop => {
+                        run.episode = false;
+                        run.fail_waiting(AppError::Disconnected { id: self.id.clone(), reason: "stopped by the user".into() });
+                    }
+                    _ => {}
+                }
+                let r = if run.link.is_none() || run.send(command) { Ok(()) } else { Err(self.gone()) };
+                let _ = reply.send(r);
+            }
+            DaemonMsg::WaitDisconnected { reply, deadline } => {
+                if run.link.is_none() {
+                    let _ = reply.send(true);
+                } else {
+                    run.disconnect_waiters.push((reply, deadline));
+                }
+            }
+            DaemonMsg::Shutdown => unreachable!("handled by run()"),
+        }
+    }
+
+    fn gone(&self) -> AppError {
+        AppError::Disconnected { id: self.id.clone(), reason: "the connection task has ended".into() }
+    }
+
+    fn send_reset(&mut self, run: &mut Run, fields: Vec<Field>, reply: Reply<(Sample, Info)>) {
+        run.paused = false;
+        if run.send(Command::Reset { fields }) {
+            run.replace_waiting(Waiting::Reset { reply, deadline: Instant::now() + self.timeout });
+        } else {
+            let _ = reply.send(Err(self.gone()));
+        }
+    }
+
+    /// A panic puts the agent out of service: its engine gets Stop, every later call fails.
+    fn maybe_fail(&mut self, run: &mut Run, e: &ControllerError) {
+        if matches!(e, ControllerError::Panicked { .. }) {
+            run.failed = Some(e.to_string());
+            run.episode = false;
+            run.send(Command::Stop);
+        }
+    }
+
+    fn on_state(&mut self, run: &mut Run, s: AgentState) {
+        match std::mem::replace(&mut run.waiting, Waiting::None) {
+            Waiting::Reset { reply, deadline } if s.status == AgentStatus::NewEpisode => {
+                let state = State::from_fields(s.fields.clone());
+                let r = self.guarded("reset_behavior", |c| {
+                    c.handle_new_episode(&state);
+                    c.reset_behavior(&state)
+                });
+                let _ = deadline;
+                match r {
+                    Ok(obs) => {
+                        run.episode = true;
+                        let _ = reply.send(Ok((obs, info_of(&s))));
+                    }
+                    Err(e) => {
+                        self.maybe_fail(run, &e);
+                        let _ = reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
+                    }
+                }
+            }
+            Waiting::Step { reply, .. } if s.status == AgentStatus::Step => {
+                let state = State::from_fields(s.fields.clone());
+                let ended = s.done || s.truncated;
+                let r = self.guarded("observation", |c| {
+                    let obs = c.observation(&state)?;
+                    let reward = c.reward(s.reward, &state);
+                    if ended {
+                        c.handle_end_of_episode(&state);
+                    }
+                    Ok((obs, reward))
+                });
+                if ended {
+                    run.episode = false;
+                }
+                match r {
+                    Ok((obs, reward)) => {
+                        let _ = reply.send(Ok(StepResult {
+                            obs,
+                            reward,
+                            terminated: s.done,
+                            truncated: s.truncated && !s.done,
+                            info: info_of(&s),
+                        }));
+                    }
+                    Err(e) => {
+                        self.maybe_fail(run, &e);
+                        let _ = reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
+                    }
+                }
+            }
+            Waiting::Step { reply, .. } if s.status == AgentStatus::Idle => {
+                // The engine ended the episode on its own (e.g. a scene reload).
+                run.episode = false;
+                let _ = reply.send(Err(AppError::NoEpisode { id: self.id.clone() }));
+            }
+            other => run.waiting = other,
+        }
+    }
+}
+
+impl Run {
+    /// The deadline of the waiting request, if any.
+    fn deadline(&self) -> Option<Instant> {
+        match &self.waiting {
+            Waiting::None => None,
+            Waiting::Connect { deadline, .. } | Waiting::Reset { deadline, .. } | Waiting::Step { deadline, .. } => {
+                Some(*deadline)
+            }
+        }
+    }
+
+    /// When the daemon must wake up next even if no message comes.
+    fn wake_at(&self) -> Option<Instant> {
+        self.disconnect_waiters.iter().map(|(_, d)| *d).chain(self.deadline()).min()
+    }
+
+    fn send(&self, cmd: Command) -> bool {
+        self.link.as_ref().is_some_and(|l| l.send(cmd))
+    }
+
+    fn fail_waiting(&mut self, e: AppError) {
+        match std::mem::replace(&mut self.waiting, Waiting::None) {
+            Waiting::None => {}
+            Waiting::Connect { reply, .. } | Waiting::Reset { reply, .. } => {
+                let _ = reply.send(Err(e));
+            }
+            Waiting::Step { reply, .. } => {
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
+    /// A new request replaces an older one still waiting: the older gets an error rather
+    /// than silence (handles serialise requests, so this only happens across clones).
+    fn replace_waiting(&mut self, w: Waiting) {
+        self.fail_waiting(AppError::Usage("superseded by a newer request for the same agent".into()));
+        self.waiting = w;
+    }
+}

@@ -1,0 +1,283 @@
+//! Gymnasium-style environments on top of controller handles: [`Env`] for one agent,
+//! [`VecEnv`] for many stepped together, [`ParallelEnv`] for PettingZoo's Parallel API.
+
+use crate::error::{AppError, Result};
+use crate::handle::{ControllerHandle, Info, Pending, StepResult};
+use ai4u_core::spaces::{Sample, Space};
+use ai4u_core::value::Field;
+use std::collections::BTreeMap;
+
+/// Gymnasium's `Env`: `reset(seed, options) -> (obs, info)`, `step(action) -> StepResult`.
+pub trait Env {
+    /// Starts an episode. A `seed` travels to the engine as the reset field `seed` (int),
+    /// so a seeded scene starts the same way every time; `options` are extra reset fields.
+    fn reset(&mut self, seed: Option<u64>, options: Option<Vec<Field>>) -> Result<(Sample, Info)>;
+    fn step(&mut self, action: &Sample) -> Result<StepResult>;
+    fn action_space(&self) -> &Space;
+    fn observation_space(&self) -> &Space;
+    /// Stops the agent in the engine.
+    fn close(&mut self) -> Result<()>;
+}
+
+fn reset_fields(seed: Option<u64>, options: Option<Vec<Field>>) -> Vec<Field> {
+    let mut fields = options.unwrap_or_default();
+    if let Some(seed) = seed {
+        fields.retain(|f| f.name != "seed");
+        fields.push(Field::new("seed", seed as i64));
+    }
+    fields
+}
+
+impl Env for ControllerHandle {
+    fn reset(&mut self, seed: Option<u64>, options: Option<Vec<Field>>) -> Result<(Sample, Info)> {
+        self.request_reset(reset_fields(seed, options))
+    }
+
+    fn step(&mut self, action: &Sample) -> Result<StepResult> {
+        self.request_step(action)
+    }
+
+    fn action_space(&self) -> &Space {
+        ControllerHandle::action_space(self)
+    }
+
+    fn observation_space(&self) -> &Space {
+        ControllerHandle::observation_space(self)
+    }
+
+    fn close(&mut self) -> Result<()> {
+        self.stop()
+    }
+}
+
+/// What a [`VecEnv`] step returns: one entry per sub-environment, in order.
+#[derive(Debug, Clone)]
+pub struct VecStep {
+    pub obs: Vec<Sample>,
+    pub rewards: Vec<f32>,
+    pub terminated: Vec<bool>,
+    pub truncated: Vec<bool>,
+    pub infos: Vec<Info>,
+}
+
+/// Several agents stepped together, with Gymnasium's next-step autoreset.
+///
+/// All sub-environments' requests go out before any answer is awaited, so agents served by
+/// one engine connection share one tick and one reply.
+///
+/// **Autoreset (next step).** When sub-environment `i` ends at step `t` (terminated or
+/// truncated), step `t` returns its last observation as usual. At step `t + 1` its action is
+/// ignored and it is reset instead: that step returns the first observation of the new
+/// episode with reward 0 and both flags false. This is Gymnasium 1.x's default
+/// `AutoresetMode.NEXT_STEP`.
+pub struct VecEnv {
+    envs: Vec<ControllerHandle>,
+    needs_reset: Vec<bool>,
+}
+
+impl VecEnv {
+    /// At least one handle, all with the same spaces.
+    pub fn new(envs: Vec<ControllerHandle>) -> Result<VecEnv> {
+        let Some(first) = envs.first() else {
+            return Err(AppError::Usage("a VecEnv needs at least one environment".into()));
+        };
+        for e in &envs[1..] {
+            if e.action_space() != first.action_space() || e.observation_space() != first.observation_space() {
+                return Err(AppError::Usage(format!(
+                    "agent `{}` has other spaces than agent `{}`; a VecEnv needs identical spaces",
+                    e.id(),
+                    first.id()
+                )));
+            }
+        }
+        let n = envs.len();
+        Ok(VecEnv { envs, needs_reset: vec![true; n] })
+    }
+
+    pub fn num_envs(&self) -> usize {
+        self.envs.len()
+    }
+
+    pub fn single_action_space(&self) -> &Space {
+        self.envs[0].action_space()
+    }
+
+    pub fn single_observation_space(&self) -> &Space {
+        self.envs[0].observation_space()
+    }
+
+    /// Resets every sub-environment; with a seed, sub-environment `i` gets `seed + i`.
+    pub fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<Sample>, Vec<Info>)> {
+        let pending = self
+            .envs
+            .iter()
+            .enumerate()
+            .map(|(i, e)| e.send_reset(reset_fields(seed.map(|s| s + i as u64), None)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut obs = Vec::with_capacity(pending.len());
+        let mut infos = Vec::with_capacity(pending.len());
+        for p in pending {
+            let (o, i) = p.wait()?;
+            obs.push(o);
+            infos.push(i);
+        }
+        self.needs_reset.iter_mut().for_each(|r| *r = false);
+        Ok((obs, infos))
+    }
+
+    /// Steps every sub-environment with its action (see the autoreset rule above).
+    pub fn step(&mut self, actions: &[Sample]) -> Result<VecStep> {
+        if actions.len() != self.envs.len() {
+            return Err(AppError::Usage(format!("{} actions for {} environments", actions.len(), self.envs.len())));
+        }
+        enum Sent {
+            Reset(Pending<(Sample, Info)>),
+            Step(Pending<StepResult>),
+        }
+        let mut sent = Vec::with_capacity(self.envs.len());
+        for (i, (env, action)) in self.envs.iter().zip(actions).enumerate() {
+            sent.push(if self.needs_reset[i] {
+                Sent::Reset(env.send_reset(Vec::new())?)
+            } else {
+                Sent::Step(env.send_step(action.clone())?)
+            });
+        }
+        let n = sent.len();
+        let mut out = VecStep {
+            obs: Vec::with_capacity(n),
+            rewards: Vec::with_capacity(n),
+            terminated: Vec::with_capacity(n),
+            truncated: Vec::with_capacity(n),
+            infos: Vec::with_capacity(n),
+        };
+        for (i, s) in sent.into_iter().enumerate() {
+            match s {
+                Sent::Reset(p) => {
+                    let (obs, info) = p.wait()?;
+                    self.needs_reset[i] = false;
+                    out.obs.push(obs);
+                    out.rewards.push(0.0);
+                    out.terminated.push(false);
+                    out.truncated.push(false);
+                    out.infos.push(info);
+                }
+                Sent::Step(p) => {
+                    let r = p.wait()?;
+                    self.needs_reset[i] = r.done();
+                    out.obs.push(r.obs);
+                    out.rewards.push(r.reward);
+                    out.terminated.push(r.terminated);
+                    out.truncated.push(r.truncated);
+                    out.infos.push(r.info);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stops every agent.
+    pub fn close(&mut self) -> Result<()> {
+        self.envs.iter().try_for_each(|e| e.stop())
+    }
+}
+
+/// What a [`ParallelEnv`] step returns, keyed by agent id (PettingZoo's five dicts).
+#[derive(Debug, Clone, Default)]
+pub struct ParallelStep {
+    pub observations: BTreeMap<String, Sample>,
+    pub rewards: BTreeMap<String, f32>,
+    pub terminations: BTreeMap<String, bool>,
+    pub truncations: BTreeMap<String, bool>,
+    pub infos: BTreeMap<String, Info>,
+}
+
+/// PettingZoo's Parallel API over several agents: every live agent acts at once.
+///
+/// `possible_agents` are all ids; `agents` are those whose episode is still running: an
+/// agent that terminates or truncates leaves `agents` after the step that ended it, and
+/// `reset` brings everyone back.
+pub struct ParallelEnv {
+    handles: BTreeMap<String, ControllerHandle>,
+    possible: Vec<String>,
+    agents: Vec<String>,
+}
+
+impl ParallelEnv {
+    pub fn new(handles: Vec<ControllerHandle>) -> Result<ParallelEnv> {
+        if handles.is_empty() {
+            return Err(AppError::Usage("a ParallelEnv needs at least one agent".into()));
+        }
+        let possible: Vec<String> = handles.iter().map(|h| h.id().to_owned()).collect();
+        Ok(ParallelEnv { handles: handles.into_iter().map(|h| (h.id().to_owned(), h)).collect(), possible, agents: vec![] })
+    }
+
+    pub fn possible_agents(&self) -> &[String] {
+        &self.possible
+    }
+
+    pub fn agents(&self) -> &[String] {
+        &self.agents
+    }
+
+    pub fn action_space(&self, agent: &str) -> Option<&Space> {
+        self.handles.get(agent).map(|h| h.action_space())
+    }
+
+    pub fn observation_space(&self, agent: &str) -> Option<&Space> {
+        self.handles.get(agent).map(|h| h.observation_space())
+    }
+
+    /// Resets every agent; with a seed, the `i`-th possible agent gets `seed + i`.
+    pub fn reset(&mut self, seed: Option<u64>) -> Result<(BTreeMap<String, Sample>, BTreeMap<String, Info>)> {
+        let pending = self
+            .possible
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Ok((id.clone(), self.handles[id].send_reset(reset_fields(seed.map(|s| s + i as u64), None))?)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut obs = BTreeMap::new();
+        let mut infos = BTreeMap::new();
+        for (id, p) in pending {
+            let (o, i) = p.wait()?;
+            obs.insert(id.clone(), o);
+            infos.insert(id, i);
+        }
+        self.agents = self.possible.clone();
+        Ok((obs, infos))
+    }
+
+    /// Steps every live agent; `actions` must hold exactly one action per live agent.
+    pub fn step(&mut self, actions: &BTreeMap<String, Sample>) -> Result<ParallelStep> {
+        for id in actions.keys() {
+            if !self.agents.contains(id) {
+                return Err(AppError::Usage(format!("agent `{id}` is not live (live agents: {})", self.agents.join(", "))));
+            }
+        }
+        if let Some(missing) = self.agents.iter().find(|id| !actions.contains_key(*id)) {
+            return Err(AppError::Usage(format!("no action for live agent `{missing}`")));
+        }
+        let pending = self
+            .agents
+            .iter()
+            .map(|id| Ok((id.clone(), self.handles[id].send_step(actions[id].clone())?)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut out = ParallelStep::default();
+        for (id, p) in pending {
+            let r = p.wait()?;
+            if r.done() {
+                self.agents.retain(|a| a != &id);
+            }
+            out.observations.insert(id.clone(), r.obs);
+            out.rewards.insert(id.clone(), r.reward);
+            out.terminations.insert(id.clone(), r.terminated);
+            out.truncations.insert(id.clone(), r.truncated);
+            out.infos.insert(id, r.info);
+        }
+        Ok(out)
+    }
+
+    /// Stops every agent.
+    pub fn close(&mut self) -> Result<()> {
+        self.handles.values().try_for_each(|h| h.stop())
+    }
+}

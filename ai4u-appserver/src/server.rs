@@ -1,0 +1,392 @@
+//! The network side: a tokio runtime on its own thread accepts engine connections, runs
+//! the handshake and, per connection, routes tick entries to daemon threads and gathers
+//! their commands into one reply.
+//!
+//! Invariants: an agent id is served by at most one connection at a time; every tick gets
+//! exactly one reply, in order; a connection's failure reaches only its own agents.
+
+use crate::daemon::{ConnCmd, ConnLink, DaemonMsg};
+use ai4u_core::value::Field;
+use ai4u_core::wire::*;
+use crossbeam_channel::Sender;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Settings of an appserver; build them with [`AppServer::builder`](crate::AppServer::builder).
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub host: String,
+    pub port: u16,
+    /// `None` = each engine's wish; `Some` = this mode for every connection.
+    pub mode: Option<Mode>,
+    pub token: Option<String>,
+    /// How long `start` waits for engines to configure every id.
+    pub connect_timeout: Duration,
+    /// How long a reset or step waits for the engine's answer.
+    pub step_timeout: Duration,
+    /// How long a connection may take to send its Hello.
+    pub handshake_timeout: Duration,
+    /// Lockstep: how long a tick in which no agent needs an action is held before Wait.
+    pub idle_hold: Duration,
+    pub limits: Limits,
+    /// Per-agent configuration sent in every Welcome (e.g. `max_steps`, `frame_skip`).
+    pub agent_config: Vec<Field>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            mode: None,
+            token: None,
+            connect_timeout: Duration::from_secs(60),
+            step_timeout: Duration::from_secs(60),
+            handshake_timeout: Duration::from_secs(10),
+            idle_hold: Duration::from_millis(100),
+            limits: Limits::default(),
+            agent_config: Vec::new(),
+        }
+    }
+}
+
+/// What every connection task shares.
+pub(crate) struct Shared {
+    pub opts: ServerOptions,
+    /// Agent id -> its daemon's inbox, and the connection currently serving it.
+    pub agents: HashMap<String, (Sender<DaemonMsg>, Mutex<Option<u64>>)>,
+    pub order: Vec<String>,
+    next_conn: AtomicU64,
+}
+
+impl Shared {
+    pub fn new(opts: ServerOptions, agents: Vec<(String, Sender<DaemonMsg>)>) -> Shared {
+        let order = agents.iter().map(|(id, _)| id.clone()).collect();
+        Shared {
+            opts,
+            agents: agents.into_iter().map(|(id, tx)| (id, (tx, Mutex::new(None)))).collect(),
+            order,
+            next_conn: AtomicU64::new(1),
+        }
+    }
+}
+
+pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            r = listener.accept() => match r {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = shared.clone();
+                    let conn_id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+                    tokio::spawn(async move {
+                        let (r, w) = stream.into_split();
+                        if let Err(reason) = serve_connection(r, w, shared, conn_id).await {
+                            eprintln!("ai4u: engine connection from {peer} closed: {reason}");
+                        }
+                    });
+                }
+                // Out of file descriptors and the like: keep serving the others.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Registration of this connection's agents; released (and daemons told) on drop.
+struct Registration {
+    shared: Arc<Shared>,
+    conn_id: u64,
+    ids: Vec<String>,
+    reason: String,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        for id in &self.ids {
+            if let Some((tx, owner)) = self.shared.agents.get(id) {
+                let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
+                if *owner == Some(self.conn_id) {
+                    *owner = None;
+                }
+                let _ = tx.send(DaemonMsg::Disconnected { conn_id: self.conn_id, reason: self.reason.clone() });
+            }
+        }
+    }
+}
+
+/// Checks a Hello; the error is the Reject reason.
+fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
+    if h.magic != MAGIC {
+        return Err(format!("not an ai4u engine: bad magic {:#010x}", h.magic));
+    }
+    if h.version != PROTOCOL_VERSION {
+        return Err(format!("protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})", h.version));
+    }
+    if opts.token.is_some() && h.token != opts.token {
+        return Err("wrong or missing auth token".into());
+    }
+    if h.agents.is_empty() {
+        return Err("the Hello declares no agents".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for a in &h.agents {
+        if !seen.insert(a.id.as_str()) {
+            return Err(format!("agent id `{}` is declared twice", a.id));
+        }
+    }
+    Ok(())
+}
+
+async fn reject<W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, reason: String) -> Result<(), String> {
+    let _ = writer.write_message(&Message::Reject { reason: reason.clone() }).await;
+    let _ = writer.shutdown().await;
+    Err(format!("rejected: {reason}"))
+}
+
+async fn serve_connection<R, W>(r: R, w: W, shared: Arc<Shared>, conn_id: u64) -> Result<(), String>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let opts = &shared.opts;
+    let mut reader = AsyncFrameReader::new(r, opts.limits);
+    let mut writer = AsyncFrameWriter::new(w);
+
+    let hello = match tokio::time::timeout(opts.handshake_timeout, reader.read_message()).await {
+        Err(_) => return Err(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64())),
+        Ok(Ok(Some(Message::Hello(h)))) => h,
+        Ok(Ok(Some(other))) => {
+            let reason = format!("expected Hello, got {}", other.kind_name());
+            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+            return Err(reason);
+        }
+        Ok(Ok(None)) => return Err("closed before its Hello".into()),
+        Ok(Err(e)) => {
+            let reason = e.to_string();
+            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+            return Err(reason);
+        }
+    };
+
+    if let Err(reason) = check_hello(&hello, opts) {
+        return reject(&mut writer, reason).await;
+    }
+
+    // Claim the ids, all or none. No await while a lock is held.
+    let mut registration = Registration { shared: shared.clone(), conn_id, ids: Vec::new(), reason: String::new() };
+    let claim = (|| {
+        for a in &hello.agents {
+            let Some((_, owner)) = shared.agents.get(&a.id) else {
+                return Err(format!("unknown agent id `{}` (this server serves {})", a.id, shared.order.join(", ")));
+            };
+            let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
+            if owner.is_some() {
+                return Err(format!("agent id `{}` is already connected", a.id));
+            }
+            *owner = Some(conn_id);
+            registration.ids.push(a.id.clone());
+        }
+        Ok(())
+    })();
+    if let Err(reason) = claim {
+        registration.reason = "handshake rejected".into();
+        drop(registration);
+        return reject(&mut writer, reason).await;
+    }
+
+    // Let each daemon configure its controller before answering.
+    let (cmd_tx, mut cmd_rx) = tokio::sync::mpsc::unbounded_channel::<ConnCmd>();
+    let mut answers = Vec::new();
+    for (index, a) in hello.agents.iter().enumerate() {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let link = ConnLink { conn_id, index, tx: cmd_tx.clone() };
+        let msg = DaemonMsg::Configure { link, max_steps: a.max_steps, metadata: a.metadata.clone(), done };
+        let _ = shared.agents[&a.id].0.send(msg);
+        answers.push(answer);
+    }
+    drop(cmd_tx);
+    for answer in answers {
+        let refused = match answer.await {
+            Ok(Ok(())) => None,
+            Ok(Err(reason)) => Some(reason),
+            Err(_) => Some("the agent's daemon is gone".to_owned()),
+        };
+        if let Some(reason) = refused {
+            registration.reason = format!("configuration refused: {reason}");
+            drop(registration);
+            return reject(&mut writer, reason).await;
+        }
+    }
+
+    let mode = opts.mode.unwrap_or(hello.mode);
+    let welcome = Welcome {
+        version: PROTOCOL_VERSION,
+        mode,
+        agents: hello.agents.iter().map(|a| AgentConfig { id: a.id.clone(), fields: opts.agent_config.clone() }).collect(),
+    };
+    writer.write_message(&Message::Welcome(welcome)).await.map_err(|e| e.to_string())?;
+
+    let ids: Vec<String> = hello.agents.iter().map(|a| a.id.clone()).collect();
+    let index: HashMap<String, usize> = ids.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
+    let daemons: Vec<Sender<DaemonMsg>> = ids.iter().map(|id| shared.agents[id].0.clone()).collect();
+    let mut session = Session {
+        mode,
+        idle_hold: opts.idle_hold,
+        pending: vec![None; ids.len()],
+        tick: None,
+        ids,
+        next_seq: 0,
+    };
+    let result = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons).await;
+    registration.reason = match &result {
+        Ok(reason) => reason.clone(),
+        Err(reason) => reason.clone(),
+    };
+    result.map(|_| ())
+}
+
+/// The outstanding tick of a connection.
+struct OpenTick {
+    seq: u64,
+    /// Agent indices in tick order, and whether each needs an action.
+    agents: Vec<(usize, bool)>,
+    /// Lockstep: the hold deadline when no agent needs an action.
+    hold_until: Option<tokio::time::Instant>,
+}
+
+struct Session {
+    mode: Mode,
+    idle_hold: Duration,
+    ids: Vec<String>,
+    pending: Vec<Option<Command>>,
+    tick: Option<OpenTick>,
+    next_seq: u64,
+}
+
+impl Session {
+    /// Serves ticks until the engine leaves. Ok(reason) for a goodbye, Err(reason) for a failure.
+    async fn run<R, W>(
+        &mut self,
+        reader: &mut AsyncFrameReader<R>,
+        writer: &mut AsyncFrameWriter<W>,
+        cmd_rx: &mut UnboundedReceiver<ConnCmd>,
+        index: &HashMap<String, usize>,
+        daemons: &[Sender<DaemonMsg>],
+    ) -> Result<String, String>
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
+        loop {
+            let hold = self.tick.as_ref().and_then(|t| t.hold_until);
+            let event = tokio::select! {
+                biased;
+                cmd = cmd_rx.recv() => Event::Command(cmd),
+                msg = reader.read_message(), if self.tick.is_none() => Event::Message(msg),
+                _ = sleep_until(hold), if hold.is_some() => Event::HoldExpired,
+            };
+            match event {
+                Event::Command(Some((i, cmd))) => self.pending[i] = Some(cmd),
+                // All daemons gone: the server is shutting down.
+                Event::Command(None) => return Ok("server shut down".into()),
+                Event::HoldExpired => {
+                    if let Some(t) = &mut self.tick {
+                        t.hold_until = None;
+                    }
+                    self.send_reply(writer, true).await?;
+                    continue;
+                }
+                Event::Message(msg) => match msg {
+                    Ok(Some(Message::Tick(t))) => {
+                        if let Err(reason) = self.open_tick(t, index, daemons) {
+                            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+                            return Err(reason);
+                        }
+                    }
+                    Ok(Some(Message::Bye { reason })) => return Ok(format!("engine said goodbye: {reason}")),
+                    Ok(Some(Message::Error { reason })) => return Err(format!("engine reported an error: {reason}")),
+                    Ok(Some(other)) => {
+                        let reason = format!("unexpected {} from the engine", other.kind_name());
+                        let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+                        return Err(reason);
+                    }
+                    Ok(None) => return Err("engine closed the connection".into()),
+                    Err(e) => {
+                        let reason = e.to_string();
+                        if let WireError::Protocol(_) = e {
+                            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+                        }
+                        return Err(reason);
+                    }
+                },
+            }
+            self.send_reply(writer, false).await?;
+        }
+    }
+
+    fn open_tick(&mut self, t: Tick, index: &HashMap<String, usize>, daemons: &[Sender<DaemonMsg>]) -> Result<(), String> {
+        if t.seq != self.next_seq {
+            return Err(format!("tick seq {} out of order (expected {})", t.seq, self.next_seq));
+        }
+        self.next_seq += 1;
+        let mut agents = Vec::with_capacity(t.agents.len());
+        for s in &t.agents {
+            match index.get(&s.id) {
+                Some(&i) => agents.push((i, s.needs_action())),
+                None => return Err(format!("tick names agent `{}`, which this connection did not declare", s.id)),
+            }
+        }
+        let any_needs = agents.iter().any(|a| a.1);
+        for s in t.agents {
+            let i = index[&s.id];
+            // Idle states matter to nobody unless a reset is under way; the daemon sorts it out.
+            let _ = daemons[i].send(DaemonMsg::State(s));
+        }
+        let hold_until = (self.mode == Mode::Lockstep && !any_needs).then(|| tokio::time::Instant::now() + self.idle_hold);
+        self.tick = Some(OpenTick { seq: t.seq, agents, hold_until });
+        Ok(())
+    }
+
+    /// Sends the reply to the open tick if the mode's rule allows it now (or `force`).
+    async fn send_reply<W: AsyncWrite + Unpin>(&mut self, writer: &mut AsyncFrameWriter<W>, force: bool) -> Result<(), String> {
+        let Some(t) = &self.tick else { return Ok(()) };
+        let ready = force
+            || self.mode == Mode::Realtime
+            || if t.hold_until.is_some() {
+                // Nobody needs an action: answer as soon as any command for them arrives.
+                t.agents.iter().any(|&(i, _)| self.pending[i].is_some())
+            } else {
+                t.agents.iter().all(|&(i, needs)| !needs || self.pending[i].is_some())
+            };
+        if !ready {
+            return Ok(());
+        }
+        let t = self.tick.take().expect("checked above");
+        let commands = t
+            .agents
+            .iter()
+            .map(|&(i, _)| AgentCommand { id: self.ids[i].clone(), command: self.pending[i].take().unwrap_or(Command::Wait) })
+            .collect();
+        writer.write_message(&Message::Reply(Reply { seq: t.seq, commands })).await.map_err(|e| e.to_string())
+    }
+}
+
+enum Event {
+    Command(Option<ConnCmd>),
+    Message(Result<Option<Message>, WireError>),
+    HoldExpired,
+}
+
+async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,153 @@
+//! A controller that needs no code: its spaces come from the engine's metadata.
+
+use crate::{Controller, ControllerError, Result};
+use ai4u_core::metadata::{InputSpec, ModelMetadata, OutputSpec};
+use ai4u_core::spaces::{BoxSpace, DType, DictSpace, Discrete, Space};
+use ai4u_core::value::ValueKind;
+use ndarray::{ArrayD, IxDyn};
+
+/// Derives its spaces from the agent's [`ModelMetadata`], as AI4U's Python edition did:
+/// one input → a Box, several → a Dict keyed by input name; exactly one output →
+/// a Box over its ranges if continuous, `Discrete(shape[-1])` otherwise. The action name
+/// is the output's name.
+///
+/// Until the engine has configured the agent its spaces are empty dicts.
+#[derive(Debug, Clone, Default)]
+pub struct GenericController {
+    spaces: Option<(Space, Space, String)>,
+}
+
+impl GenericController {
+    pub fn new() -> GenericController {
+        GenericController::default()
+    }
+
+    /// The spaces and action name `metadata` implies, or why it implies none.
+    pub fn derive(metadata: &ModelMetadata) -> Result<(Space, Space, String)> {
+        let obs = match metadata.inputs.as_slice() {
+            [] => return Err(ControllerError::Configuration("the agent declares no inputs".into())),
+            [one] => input_space(one)?,
+            many => DictSpace::new(many.iter().map(|i| Ok((i.name.clone(), input_space(i)?))).collect::<Result<Vec<_>>>()?)?
+                .into(),
+        };
+        let (action, name) = match metadata.outputs.as_slice() {
+            [one] => (output_space(one)?, one.name.clone()),
+            other => {
+                return Err(ControllerError::Configuration(format!(
+                    "GenericController needs exactly one output, the agent declares {} ({})",
+                    other.len(),
+                    other.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        };
+        Ok((action, obs, name))
+    }
+}
+
+fn dims(shape: &[u32]) -> Vec<usize> {
+    shape.iter().map(|&d| d as usize).collect()
+}
+
+fn input_space(i: &InputSpec) -> Result<Space> {
+    let dtype = match i.kind {
+        ValueKind::Float | ValueKind::FloatArray | ValueKind::Int | ValueKind::IntArray | ValueKind::Bool => DType::F32,
+        ValueKind::Image => DType::U8,
+        k => {
+            return Err(ControllerError::Configuration(format!(
+                "input `{}` is a {k}; GenericController handles numeric inputs and images",
+                i.name
+            )))
+        }
+    };
+    let (lo, hi) = if dtype == DType::U8 { (i.range_min.max(0.0), i.range_max.min(255.0)) } else { (i.range_min, i.range_max) };
+    Ok(BoxSpace::uniform(lo as f64, hi as f64, &dims(&i.shape), dtype)
+        .map_err(|e| ControllerError::Configuration(format!("input `{}`: {e}", i.name)))?
+        .into())
+}
+
+fn output_space(o: &OutputSpec) -> Result<Space> {
+    let shape = dims(&o.shape);
+    let bad = |e: String| ControllerError::Configuration(format!("output `{}`: {e}", o.name));
+    if !o.continuous {
+        let n = *shape.last().ok_or_else(|| bad("a discrete output needs a shape".into()))?;
+        return Ok(Discrete::new(n as i64).map_err(|e| bad(e.to_string()))?.into());
+    }
+    let size: usize = shape.iter().product();
+    let expand = |r: &[f32], default: f64| -> Result<ArrayD<f64>> {
+        let v: Vec<f64> = match r.len() {
+            0 => vec![default; size],
+            1 => vec![r[0] as f64; size],
+            n if n == size => r.iter().map(|&x| x as f64).collect(),
+            n => return Err(bad(format!("{n} range values for shape {shape:?}"))),
+        };
+        ArrayD::from_shape_vec(IxDyn(&shape), v).map_err(|e| bad(e.to_string()))
+    };
+    let low = expand(&o.range_min, f64::NEG_INFINITY)?;
+    let high = expand(&o.range_max, f64::INFINITY)?;
+    Ok(BoxSpace::new(low, high, DType::F32).map_err(|e| bad(e.to_string()))?.into())
+}
+
+fn unconfigured() -> Space {
+    DictSpace::new(Vec::<(String, Space)>::new()).map(Space::from).unwrap_or_else(|_| unreachable!("an empty dict space is valid"))
+}
+
+impl Controller for GenericController {
+    fn action_space(&self) -> Space {
+        self.spaces.as_ref().map(|s| s.0.clone()).unwrap_or_else(unconfigured)
+    }
+
+    fn observation_space(&self) -> Space {
+        self.spaces.as_ref().map(|s| s.1.clone()).unwrap_or_else(unconfigured)
+    }
+
+    fn action_name(&self) -> &str {
+        self.spaces.as_ref().map(|s| s.2.as_str()).unwrap_or("")
+    }
+
+    fn handle_configuration(&mut self, _id: &str, _max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
+        self.spaces = Some(GenericController::derive(metadata)?);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(name: &str, shape: Vec<u32>) -> InputSpec {
+        InputSpec { name: name.into(), kind: ValueKind::FloatArray, shape, range_min: -1.0, range_max: 1.0 }
+    }
+
+    fn output(name: &str, continuous: bool) -> OutputSpec {
+        OutputSpec { name: name.into(), continuous, shape: vec![4], range_min: vec![-1.0], range_max: vec![1.0] }
+    }
+
+    #[test]
+    fn one_input_is_a_box_several_a_dict() {
+        let m = ModelMetadata { inputs: vec![input("array", vec![7])], outputs: vec![output("move", true)] };
+        let (a, o, name) = GenericController::derive(&m).unwrap();
+        assert!(matches!(o, Space::Box(_)));
+        assert!(matches!(a, Space::Box(_)));
+        assert_eq!(name, "move");
+        let m = ModelMetadata {
+            inputs: vec![input("array", vec![7]), input("vision", vec![10, 10, 1])],
+            outputs: vec![output("turn", false)],
+        };
+        let (a, o, _) = GenericController::derive(&m).unwrap();
+        assert!(matches!(o, Space::Dict(_)));
+        assert!(matches!(a, Space::Discrete(_)));
+    }
+
+    #[test]
+    fn two_outputs_are_a_clear_error() {
+        let m = ModelMetadata {
+            inputs: vec![input("array", vec![7])],
+            outputs: vec![output("move", true), output("jump", true)],
+        };
+        let err = GenericController::derive(&m).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "configuration refused: GenericController needs exactly one output, the agent declares 2 (move, jump)"
+        );
+    }
+}
