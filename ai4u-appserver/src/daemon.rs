@@ -15,10 +15,28 @@ use ai4u_core::value::{Field, State};
 use ai4u_core::wire::{AgentState, AgentStatus, Command};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A command for the engine connection: (agent index in that connection, command).
-pub(crate) type ConnCmd = (usize, Command);
+/// A command for the engine connection: (agent index in that connection, ticket, command).
+/// Resets and actions carry a fresh ticket; the connection stamps each state it forwards
+/// with the ticket of the last such command it delivered, so a daemon can tell the answer
+/// to its command from an earlier state that was reported again.
+pub(crate) struct ConnCmd {
+    pub index: usize,
+    pub ticket: u64,
+    /// `None` only acknowledges a group request that produced no command (it was refused).
+    pub command: Option<Command>,
+    pub group: Option<Arc<Group>>,
+}
+
+/// Requests a [`VecEnv`](crate::VecEnv) or [`ParallelEnv`](crate::ParallelEnv) sends
+/// together. A connection holds its reply until every member it serves has answered, so
+/// a batch reaches the engine in one reply however the daemon threads interleave.
+#[derive(Debug)]
+pub(crate) struct Group {
+    pub members: Vec<String>,
+}
 
 /// Where a configured agent's commands go.
 #[derive(Clone)]
@@ -29,8 +47,15 @@ pub(crate) struct ConnLink {
 }
 
 impl ConnLink {
-    fn send(&self, cmd: Command) -> bool {
-        self.tx.send((self.index, cmd)).is_ok()
+    fn send(&self, ticket: u64, command: Option<Command>, group: Option<Arc<Group>>) -> bool {
+        self.tx
+            .send(ConnCmd {
+                index: self.index,
+                ticket,
+                command,
+                group,
+            })
+            .is_ok()
     }
 }
 
@@ -44,7 +69,8 @@ pub(crate) enum DaemonMsg {
         metadata: ModelMetadata,
         done: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
-    State(AgentState),
+    /// A state, stamped with the ticket of the last reset or action delivered before it.
+    State(AgentState, u64),
     Disconnected {
         conn_id: u64,
         reason: String,
@@ -52,10 +78,12 @@ pub(crate) enum DaemonMsg {
     Reset {
         fields: Vec<Field>,
         reply: Reply<(Sample, Info)>,
+        group: Option<Arc<Group>>,
     },
     Step {
         action: Sample,
         reply: Reply<StepResult>,
+        group: Option<Arc<Group>>,
     },
     Control {
         command: Command,
@@ -79,9 +107,22 @@ pub(crate) struct Ready {
 enum Waiting {
     None,
     /// A reset asked while no engine was connected: sent when one configures the agent.
-    Connect { fields: Vec<Field>, reply: Reply<(Sample, Info)>, deadline: Instant },
-    Reset { reply: Reply<(Sample, Info)>, deadline: Instant },
-    Step { reply: Reply<StepResult>, deadline: Instant },
+    Connect {
+        fields: Vec<Field>,
+        reply: Reply<(Sample, Info)>,
+        deadline: Instant,
+        group: Option<Arc<Group>>,
+    },
+    Reset {
+        reply: Reply<(Sample, Info)>,
+        deadline: Instant,
+        ticket: u64,
+    },
+    Step {
+        reply: Reply<StepResult>,
+        deadline: Instant,
+        ticket: u64,
+    },
 }
 
 pub(crate) struct Daemon {
@@ -95,6 +136,8 @@ pub(crate) struct Daemon {
 
 struct Run {
     link: Option<ConnLink>,
+    /// The last ticket handed out.
+    ticket: u64,
     disconnect_waiters: Vec<(Sender<bool>, Instant)>,
     waiting: Waiting,
     episode: bool,
@@ -123,12 +166,23 @@ impl Daemon {
         let ctl = &mut *self.controller;
         match catch_unwind(AssertUnwindSafe(|| f(ctl))) {
             Ok(r) => r,
-            Err(p) => Err(ControllerError::Panicked { callback, message: panic_message(p) }),
+            Err(p) => Err(ControllerError::Panicked {
+                callback,
+                message: panic_message(p),
+            }),
         }
     }
 
     pub fn run(mut self) {
-        let mut run = Run { link: None, disconnect_waiters: Vec::new(), waiting: Waiting::None, episode: false, paused: false, failed: None };
+        let mut run = Run {
+            link: None,
+            ticket: 0,
+            disconnect_waiters: Vec::new(),
+            waiting: Waiting::None,
+            episode: false,
+            paused: false,
+            failed: None,
+        };
         loop {
             let msg = match run.wake_at() {
                 None => self.rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -164,14 +218,25 @@ impl Daemon {
             Waiting::Step { .. } => "the state after the action",
             Waiting::None => return,
         };
-        run.fail_waiting(AppError::Timeout { id: self.id.clone(), what, waited: self.timeout });
+        run.fail_waiting(AppError::Timeout {
+            id: self.id.clone(),
+            what,
+            waited: self.timeout,
+        });
     }
 
     fn handle(&mut self, run: &mut Run, msg: DaemonMsg) {
         match msg {
-            DaemonMsg::Configure { link, max_steps, metadata, done } => {
+            DaemonMsg::Configure {
+                link,
+                max_steps,
+                metadata,
+                done,
+            } => {
                 let id = self.id.clone();
-                let result = self.guarded("handle_configuration", |c| c.handle_configuration(&id, max_steps, &metadata));
+                let result = self.guarded("handle_configuration", |c| {
+                    c.handle_configuration(&id, max_steps, &metadata)
+                });
                 match result {
                     Ok(()) => {
                         let _ = done.send(Ok(()));
@@ -185,8 +250,14 @@ impl Daemon {
                                 observation_space: self.controller.observation_space(),
                             });
                         }
-                        if let Waiting::Connect { fields, reply, .. } = std::mem::replace(&mut run.waiting, Waiting::None) {
-                            self.send_reset(run, fields, reply);
+                        if let Waiting::Connect {
+                            fields,
+                            reply,
+                            group,
+                            ..
+                        } = std::mem::replace(&mut run.waiting, Waiting::None)
+                        {
+                            self.send_reset(run, fields, reply, group);
                         }
                     }
                     Err(e) => {
@@ -202,47 +273,86 @@ impl Daemon {
                     }
                     run.episode = false;
                     if !matches!(run.waiting, Waiting::Connect { .. }) {
-                        run.fail_waiting(AppError::Disconnected { id: self.id.clone(), reason });
+                        run.fail_waiting(AppError::Disconnected {
+                            id: self.id.clone(),
+                            reason,
+                        });
                     }
                 }
             }
-            DaemonMsg::State(s) => self.on_state(run, s),
-            DaemonMsg::Reset { fields, reply } => {
+            DaemonMsg::State(s, ticket) => self.on_state(run, s, ticket),
+            DaemonMsg::Reset {
+                fields,
+                reply,
+                group,
+            } => {
                 if let Some(reason) = &run.failed {
-                    let _ = reply.send(Err(AppError::Failed { id: self.id.clone(), reason: reason.clone() }));
+                    let _ = reply.send(Err(AppError::Failed {
+                        id: self.id.clone(),
+                        reason: reason.clone(),
+                    }));
+                    run.ack(group);
                 } else if run.link.is_none() {
-                    run.replace_waiting(Waiting::Connect { fields, reply, deadline: Instant::now() + self.timeout });
+                    run.replace_waiting(Waiting::Connect {
+                        fields,
+                        reply,
+                        deadline: Instant::now() + self.timeout,
+                        group,
+                    });
                 } else {
-                    self.send_reset(run, fields, reply);
+                    self.send_reset(run, fields, reply, group);
                 }
             }
-            DaemonMsg::Step { action, reply } => {
+            DaemonMsg::Step {
+                action,
+                reply,
+                group,
+            } => {
                 let refuse = if let Some(reason) = &run.failed {
-                    Some(AppError::Failed { id: self.id.clone(), reason: reason.clone() })
+                    Some(AppError::Failed {
+                        id: self.id.clone(),
+                        reason: reason.clone(),
+                    })
                 } else if run.link.is_none() {
-                    Some(AppError::Disconnected { id: self.id.clone(), reason: "no engine is connected".into() })
+                    Some(AppError::Disconnected {
+                        id: self.id.clone(),
+                        reason: "no engine is connected".into(),
+                    })
                 } else if !run.episode {
-                    Some(AppError::NoEpisode { id: self.id.clone() })
+                    Some(AppError::NoEpisode {
+                        id: self.id.clone(),
+                    })
                 } else if run.paused {
-                    Some(AppError::Paused { id: self.id.clone() })
+                    Some(AppError::Paused {
+                        id: self.id.clone(),
+                    })
                 } else {
                     None
                 };
                 if let Some(e) = refuse {
                     let _ = reply.send(Err(e));
+                    run.ack(group);
                     return;
                 }
                 match self.guarded("step_behavior", |c| c.step_behavior(&action)) {
                     Ok(cmd) => {
-                        if run.send(cmd) {
-                            run.replace_waiting(Waiting::Step { reply, deadline: Instant::now() + self.timeout });
+                        if let Some(ticket) = run.send_ticketed(cmd, group) {
+                            run.replace_waiting(Waiting::Step {
+                                reply,
+                                deadline: Instant::now() + self.timeout,
+                                ticket,
+                            });
                         } else {
                             let _ = reply.send(Err(self.gone()));
                         }
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        let _ = reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
+                        let _ = reply.send(Err(AppError::Controller {
+                            id: self.id.clone(),
+                            source: e,
+                        }));
+                        run.ack(group);
                     }
                 }
             }
@@ -252,11 +362,18 @@ impl Daemon {
                     Command::Resume => run.paused = false,
                     Command::Stop => {
                         run.episode = false;
-                        run.fail_waiting(AppError::Disconnected { id: self.id.clone(), reason: "stopped by the user".into() });
+                        run.fail_waiting(AppError::Disconnected {
+                            id: self.id.clone(),
+                            reason: "stopped by the user".into(),
+                        });
                     }
                     _ => {}
                 }
-                let r = if run.link.is_none() || run.send(command) { Ok(()) } else { Err(self.gone()) };
+                let r = if run.link.is_none() || run.send(command) {
+                    Ok(())
+                } else {
+                    Err(self.gone())
+                };
                 let _ = reply.send(r);
             }
             DaemonMsg::WaitDisconnected { reply, deadline } => {
@@ -271,13 +388,26 @@ impl Daemon {
     }
 
     fn gone(&self) -> AppError {
-        AppError::Disconnected { id: self.id.clone(), reason: "the connection task has ended".into() }
+        AppError::Disconnected {
+            id: self.id.clone(),
+            reason: "the connection task has ended".into(),
+        }
     }
 
-    fn send_reset(&mut self, run: &mut Run, fields: Vec<Field>, reply: Reply<(Sample, Info)>) {
+    fn send_reset(
+        &mut self,
+        run: &mut Run,
+        fields: Vec<Field>,
+        reply: Reply<(Sample, Info)>,
+        group: Option<Arc<Group>>,
+    ) {
         run.paused = false;
-        if run.send(Command::Reset { fields }) {
-            run.replace_waiting(Waiting::Reset { reply, deadline: Instant::now() + self.timeout });
+        if let Some(ticket) = run.send_ticketed(Command::Reset { fields }, group) {
+            run.replace_waiting(Waiting::Reset {
+                reply,
+                deadline: Instant::now() + self.timeout,
+                ticket,
+            });
         } else {
             let _ = reply.send(Err(self.gone()));
         }
@@ -292,15 +422,16 @@ impl Daemon {
         }
     }
 
-    fn on_state(&mut self, run: &mut Run, s: AgentState) {
+    fn on_state(&mut self, run: &mut Run, s: AgentState, stamp: u64) {
         match std::mem::replace(&mut run.waiting, Waiting::None) {
-            Waiting::Reset { reply, deadline } if s.status == AgentStatus::NewEpisode => {
+            Waiting::Reset { reply, ticket, .. }
+                if stamp >= ticket && s.status == AgentStatus::NewEpisode =>
+            {
                 let state = State::from_fields(s.fields.clone());
                 let r = self.guarded("reset_behavior", |c| {
                     c.handle_new_episode(&state);
                     c.reset_behavior(&state)
                 });
-                let _ = deadline;
                 match r {
                     Ok(obs) => {
                         run.episode = true;
@@ -308,11 +439,16 @@ impl Daemon {
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        let _ = reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
+                        let _ = reply.send(Err(AppError::Controller {
+                            id: self.id.clone(),
+                            source: e,
+                        }));
                     }
                 }
             }
-            Waiting::Step { reply, .. } if s.status == AgentStatus::Step => {
+            Waiting::Step { reply, ticket, .. }
+                if stamp >= ticket && s.status == AgentStatus::Step =>
+            {
                 let state = State::from_fields(s.fields.clone());
                 let ended = s.done || s.truncated;
                 let r = self.guarded("observation", |c| {
@@ -338,14 +474,21 @@ impl Daemon {
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        let _ = reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
+                        let _ = reply.send(Err(AppError::Controller {
+                            id: self.id.clone(),
+                            source: e,
+                        }));
                     }
                 }
             }
-            Waiting::Step { reply, .. } if s.status == AgentStatus::Idle => {
+            Waiting::Step { reply, ticket, .. }
+                if stamp >= ticket && s.status == AgentStatus::Idle =>
+            {
                 // The engine ended the episode on its own (e.g. a scene reload).
                 run.episode = false;
-                let _ = reply.send(Err(AppError::NoEpisode { id: self.id.clone() }));
+                let _ = reply.send(Err(AppError::NoEpisode {
+                    id: self.id.clone(),
+                }));
             }
             other => run.waiting = other,
         }
@@ -357,19 +500,43 @@ impl Run {
     fn deadline(&self) -> Option<Instant> {
         match &self.waiting {
             Waiting::None => None,
-            Waiting::Connect { deadline, .. } | Waiting::Reset { deadline, .. } | Waiting::Step { deadline, .. } => {
-                Some(*deadline)
-            }
+            Waiting::Connect { deadline, .. }
+            | Waiting::Reset { deadline, .. }
+            | Waiting::Step { deadline, .. } => Some(*deadline),
         }
     }
 
     /// When the daemon must wake up next even if no message comes.
     fn wake_at(&self) -> Option<Instant> {
-        self.disconnect_waiters.iter().map(|(_, d)| *d).chain(self.deadline()).min()
+        self.disconnect_waiters
+            .iter()
+            .map(|(_, d)| *d)
+            .chain(self.deadline())
+            .min()
     }
 
+    /// Sends a command that expects no particular answer.
     fn send(&self, cmd: Command) -> bool {
-        self.link.as_ref().is_some_and(|l| l.send(cmd))
+        self.link
+            .as_ref()
+            .is_some_and(|l| l.send(0, Some(cmd), None))
+    }
+
+    /// Sends a reset or an action under a fresh ticket; `None` if no connection takes it.
+    fn send_ticketed(&mut self, cmd: Command, group: Option<Arc<Group>>) -> Option<u64> {
+        self.ticket += 1;
+        let ticket = self.ticket;
+        self.link
+            .as_ref()
+            .is_some_and(|l| l.send(ticket, Some(cmd), group))
+            .then_some(ticket)
+    }
+
+    /// Tells the connection a group request of ours was refused, so it stops waiting for it.
+    fn ack(&self, group: Option<Arc<Group>>) {
+        if let (Some(link), Some(g)) = (&self.link, group) {
+            link.send(0, None, Some(g));
+        }
     }
 
     fn fail_waiting(&mut self, e: AppError) {
@@ -387,7 +554,9 @@ impl Run {
     /// A new request replaces an older one still waiting: the older gets an error rather
     /// than silence (handles serialise requests, so this only happens across clones).
     fn replace_waiting(&mut self, w: Waiting) {
-        self.fail_waiting(AppError::Usage("superseded by a newer request for the same agent".into()));
+        self.fail_waiting(AppError::Usage(
+            "superseded by a newer request for the same agent".into(),
+        ));
         self.waiting = w;
     }
 }

@@ -1,11 +1,19 @@
 //! Gymnasium-style environments on top of controller handles: [`Env`] for one agent,
 //! [`VecEnv`] for many stepped together, [`ParallelEnv`] for PettingZoo's Parallel API.
 
+use crate::daemon::Group;
 use crate::error::{AppError, Result};
 use crate::handle::{ControllerHandle, Info, Pending, StepResult};
 use ai4u_core::spaces::{Sample, Space};
 use ai4u_core::value::Field;
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn group<'a>(ids: impl IntoIterator<Item = &'a str>) -> Arc<Group> {
+    Arc::new(Group {
+        members: ids.into_iter().map(str::to_owned).collect(),
+    })
+}
 
 /// Gymnasium's `Env`: `reset(seed, options) -> (obs, info)`, `step(action) -> StepResult`.
 pub trait Env {
@@ -79,10 +87,14 @@ impl VecEnv {
     /// At least one handle, all with the same spaces.
     pub fn new(envs: Vec<ControllerHandle>) -> Result<VecEnv> {
         let Some(first) = envs.first() else {
-            return Err(AppError::Usage("a VecEnv needs at least one environment".into()));
+            return Err(AppError::Usage(
+                "a VecEnv needs at least one environment".into(),
+            ));
         };
         for e in &envs[1..] {
-            if e.action_space() != first.action_space() || e.observation_space() != first.observation_space() {
+            if e.action_space() != first.action_space()
+                || e.observation_space() != first.observation_space()
+            {
                 return Err(AppError::Usage(format!(
                     "agent `{}` has other spaces than agent `{}`; a VecEnv needs identical spaces",
                     e.id(),
@@ -91,7 +103,10 @@ impl VecEnv {
             }
         }
         let n = envs.len();
-        Ok(VecEnv { envs, needs_reset: vec![true; n] })
+        Ok(VecEnv {
+            envs,
+            needs_reset: vec![true; n],
+        })
     }
 
     pub fn num_envs(&self) -> usize {
@@ -108,11 +123,12 @@ impl VecEnv {
 
     /// Resets every sub-environment; with a seed, sub-environment `i` gets `seed + i`.
     pub fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<Sample>, Vec<Info>)> {
+        let g = group(self.envs.iter().map(|e| e.id()));
         let pending = self
             .envs
             .iter()
             .enumerate()
-            .map(|(i, e)| e.send_reset(reset_fields(seed.map(|s| s + i as u64), None)))
+            .map(|(i, e)| e.send_reset_in(reset_fields(seed.map(|s| s + i as u64), None), &g))
             .collect::<Result<Vec<_>>>()?;
         let mut obs = Vec::with_capacity(pending.len());
         let mut infos = Vec::with_capacity(pending.len());
@@ -128,18 +144,23 @@ impl VecEnv {
     /// Steps every sub-environment with its action (see the autoreset rule above).
     pub fn step(&mut self, actions: &[Sample]) -> Result<VecStep> {
         if actions.len() != self.envs.len() {
-            return Err(AppError::Usage(format!("{} actions for {} environments", actions.len(), self.envs.len())));
+            return Err(AppError::Usage(format!(
+                "{} actions for {} environments",
+                actions.len(),
+                self.envs.len()
+            )));
         }
         enum Sent {
             Reset(Pending<(Sample, Info)>),
             Step(Pending<StepResult>),
         }
+        let g = group(self.envs.iter().map(|e| e.id()));
         let mut sent = Vec::with_capacity(self.envs.len());
         for (i, (env, action)) in self.envs.iter().zip(actions).enumerate() {
             sent.push(if self.needs_reset[i] {
-                Sent::Reset(env.send_reset(Vec::new())?)
+                Sent::Reset(env.send_reset_in(Vec::new(), &g)?)
             } else {
-                Sent::Step(env.send_step(action.clone())?)
+                Sent::Step(env.send_step_in(action.clone(), &g)?)
             });
         }
         let n = sent.len();
@@ -205,10 +226,19 @@ pub struct ParallelEnv {
 impl ParallelEnv {
     pub fn new(handles: Vec<ControllerHandle>) -> Result<ParallelEnv> {
         if handles.is_empty() {
-            return Err(AppError::Usage("a ParallelEnv needs at least one agent".into()));
+            return Err(AppError::Usage(
+                "a ParallelEnv needs at least one agent".into(),
+            ));
         }
         let possible: Vec<String> = handles.iter().map(|h| h.id().to_owned()).collect();
-        Ok(ParallelEnv { handles: handles.into_iter().map(|h| (h.id().to_owned(), h)).collect(), possible, agents: vec![] })
+        Ok(ParallelEnv {
+            handles: handles
+                .into_iter()
+                .map(|h| (h.id().to_owned(), h))
+                .collect(),
+            possible,
+            agents: vec![],
+        })
     }
 
     pub fn possible_agents(&self) -> &[String] {
@@ -228,12 +258,22 @@ impl ParallelEnv {
     }
 
     /// Resets every agent; with a seed, the `i`-th possible agent gets `seed + i`.
-    pub fn reset(&mut self, seed: Option<u64>) -> Result<(BTreeMap<String, Sample>, BTreeMap<String, Info>)> {
+    pub fn reset(
+        &mut self,
+        seed: Option<u64>,
+    ) -> Result<(BTreeMap<String, Sample>, BTreeMap<String, Info>)> {
+        let g = group(self.possible.iter().map(String::as_str));
         let pending = self
             .possible
             .iter()
             .enumerate()
-            .map(|(i, id)| Ok((id.clone(), self.handles[id].send_reset(reset_fields(seed.map(|s| s + i as u64), None))?)))
+            .map(|(i, id)| {
+                Ok((
+                    id.clone(),
+                    self.handles[id]
+                        .send_reset_in(reset_fields(seed.map(|s| s + i as u64), None), &g)?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         let mut obs = BTreeMap::new();
         let mut infos = BTreeMap::new();
@@ -250,16 +290,27 @@ impl ParallelEnv {
     pub fn step(&mut self, actions: &BTreeMap<String, Sample>) -> Result<ParallelStep> {
         for id in actions.keys() {
             if !self.agents.contains(id) {
-                return Err(AppError::Usage(format!("agent `{id}` is not live (live agents: {})", self.agents.join(", "))));
+                return Err(AppError::Usage(format!(
+                    "agent `{id}` is not live (live agents: {})",
+                    self.agents.join(", ")
+                )));
             }
         }
         if let Some(missing) = self.agents.iter().find(|id| !actions.contains_key(*id)) {
-            return Err(AppError::Usage(format!("no action for live agent `{missing}`")));
+            return Err(AppError::Usage(format!(
+                "no action for live agent `{missing}`"
+            )));
         }
+        let g = group(self.agents.iter().map(String::as_str));
         let pending = self
             .agents
             .iter()
-            .map(|id| Ok((id.clone(), self.handles[id].send_step(actions[id].clone())?)))
+            .map(|id| {
+                Ok((
+                    id.clone(),
+                    self.handles[id].send_step_in(actions[id].clone(), &g)?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
         let mut out = ParallelStep::default();
         for (id, p) in pending {

@@ -1,6 +1,6 @@
 //! [`ControllerHandle`]: the user's side of one agent.
 
-use crate::daemon::DaemonMsg;
+use crate::daemon::{DaemonMsg, Group};
 use crate::error::{AppError, Result};
 use crate::ServerGuard;
 use ai4u_core::spaces::{Sample, Space};
@@ -74,9 +74,11 @@ impl<T> Pending<T> {
         // that can no longer answer at all.
         match self.rx.recv_timeout(self.timeout + Duration::from_secs(5)) {
             Ok(r) => r,
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
-                Err(AppError::Timeout { id: self.id, what: "the agent's daemon", waited: self.timeout })
-            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => Err(AppError::Timeout {
+                id: self.id,
+                what: "the agent's daemon",
+                waited: self.timeout,
+            }),
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => Err(AppError::ServerGone),
         }
     }
@@ -98,7 +100,11 @@ impl ControllerHandle {
     fn send<T>(&self, make: impl FnOnce(Sender<Result<T>>) -> DaemonMsg) -> Result<Pending<T>> {
         let (tx, rx) = bounded(1);
         self.tx.send(make(tx)).map_err(|_| AppError::ServerGone)?;
-        Ok(Pending { id: self.id.clone(), rx, timeout: self.timeout })
+        Ok(Pending {
+            id: self.id.clone(),
+            rx,
+            timeout: self.timeout,
+        })
     }
 
     /// Starts a new episode; `fields` go to the engine (e.g. `Field::new("seed", 7i64)`).
@@ -109,7 +115,35 @@ impl ControllerHandle {
 
     /// Sends a reset without waiting for it (to reset many agents at once).
     pub fn send_reset(&self, fields: Vec<Field>) -> Result<Pending<(Sample, Info)>> {
-        self.send(|reply| DaemonMsg::Reset { fields, reply })
+        self.send(|reply| DaemonMsg::Reset {
+            fields,
+            reply,
+            group: None,
+        })
+    }
+
+    pub(crate) fn send_reset_in(
+        &self,
+        fields: Vec<Field>,
+        group: &Arc<Group>,
+    ) -> Result<Pending<(Sample, Info)>> {
+        self.send(|reply| DaemonMsg::Reset {
+            fields,
+            reply,
+            group: Some(group.clone()),
+        })
+    }
+
+    pub(crate) fn send_step_in(
+        &self,
+        action: Sample,
+        group: &Arc<Group>,
+    ) -> Result<Pending<StepResult>> {
+        self.send(|reply| DaemonMsg::Step {
+            action,
+            reply,
+            group: Some(group.clone()),
+        })
     }
 
     /// Takes one decision step with `action` (an element of the action space).
@@ -119,11 +153,16 @@ impl ControllerHandle {
 
     /// Sends a step without waiting for it (to step many agents at once).
     pub fn send_step(&self, action: Sample) -> Result<Pending<StepResult>> {
-        self.send(|reply| DaemonMsg::Step { action, reply })
+        self.send(|reply| DaemonMsg::Step {
+            action,
+            reply,
+            group: None,
+        })
     }
 
     fn control(&self, command: Command) -> Result<()> {
-        self.send(|reply| DaemonMsg::Control { command, reply })?.wait()
+        self.send(|reply| DaemonMsg::Control { command, reply })?
+            .wait()
     }
 
     /// Pauses the agent in the engine; steps fail until [`ControllerHandle::resume`].
@@ -139,11 +178,15 @@ impl ControllerHandle {
     /// `timeout`. True if it is disconnected.
     pub fn wait_disconnected(&self, timeout: Duration) -> bool {
         let (tx, rx) = bounded(1);
-        let msg = DaemonMsg::WaitDisconnected { reply: tx, deadline: std::time::Instant::now() + timeout };
+        let msg = DaemonMsg::WaitDisconnected {
+            reply: tx,
+            deadline: std::time::Instant::now() + timeout,
+        };
         if self.tx.send(msg).is_err() {
             return true;
         }
-        rx.recv_timeout(timeout + Duration::from_secs(1)).unwrap_or(false)
+        rx.recv_timeout(timeout + Duration::from_secs(1))
+            .unwrap_or(false)
     }
 
     /// Tells the engine the controller is done with this agent. An engine whose agents are
@@ -155,6 +198,8 @@ impl ControllerHandle {
 
 impl std::fmt::Debug for ControllerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ControllerHandle").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("ControllerHandle")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }

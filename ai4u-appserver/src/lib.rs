@@ -40,7 +40,10 @@ use std::time::{Duration, Instant};
 /// Listens on the default address (127.0.0.1:8080) and starts one daemon thread per id,
 /// each owning the controller at the same position. Returns once engines have connected
 /// and configured every id (or fails after 60 s naming the missing ids).
-pub fn startasdaemon(ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
+pub fn startasdaemon(
+    ids: &[&str],
+    controllers: Vec<Box<dyn Controller>>,
+) -> Result<Vec<ControllerHandle>> {
     AppServer::builder().start(ids, controllers)
 }
 
@@ -99,14 +102,32 @@ impl AppServerBuilder {
     /// Binds the listening socket (so its address is known before engines are launched).
     pub fn bind(self) -> Result<AppServer> {
         let addr = format!("{}:{}", self.opts.host, self.opts.port);
-        let listener = std::net::TcpListener::bind(&addr).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
-        listener.set_nonblocking(true).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
-        let local = listener.local_addr().map_err(|source| AppError::Bind { addr, source })?;
-        Ok(AppServer { opts: self.opts, listener, local })
+        let listener = std::net::TcpListener::bind(&addr).map_err(|source| AppError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|source| AppError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| AppError::Bind { addr, source })?;
+        Ok(AppServer {
+            opts: self.opts,
+            listener,
+            local,
+        })
     }
 
     /// [`bind`](Self::bind) then [`AppServer::start`].
-    pub fn start(self, ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
+    pub fn start(
+        self,
+        ids: &[&str],
+        controllers: Vec<Box<dyn Controller>>,
+    ) -> Result<Vec<ControllerHandle>> {
         self.bind()?.start(ids, controllers)
     }
 }
@@ -146,9 +167,17 @@ impl AppServer {
     /// Starts serving: one daemon thread per id owning the controller at the same position,
     /// network I/O on a tokio runtime thread. Blocks until every id is configured by an
     /// engine, then returns the handles in the order of `ids`.
-    pub fn start(self, ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
+    pub fn start(
+        self,
+        ids: &[&str],
+        controllers: Vec<Box<dyn Controller>>,
+    ) -> Result<Vec<ControllerHandle>> {
         if ids.len() != controllers.len() {
-            return Err(AppError::Usage(format!("{} ids but {} controllers", ids.len(), controllers.len())));
+            return Err(AppError::Usage(format!(
+                "{} ids but {} controllers",
+                ids.len(),
+                controllers.len()
+            )));
         }
         if ids.is_empty() {
             return Err(AppError::Usage("no agent ids given".into()));
@@ -179,7 +208,10 @@ impl AppServer {
         drop(ready_tx);
 
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-        let guard = Arc::new(ServerGuard { shutdown: shutdown_tx, daemons: inboxes.iter().map(|(_, tx)| tx.clone()).collect() });
+        let guard = Arc::new(ServerGuard {
+            shutdown: shutdown_tx,
+            daemons: inboxes.iter().map(|(_, tx)| tx.clone()).collect(),
+        });
         let shared = Arc::new(Shared::new(self.opts.clone(), inboxes.clone()));
         let listener = self.listener;
         // A current-thread runtime on a dedicated thread: one wakeup per network event,
@@ -209,7 +241,12 @@ impl AppServer {
                     spaces[i] = Some(r);
                 }
                 Err(_) => {
-                    let missing = ids.iter().zip(&spaces).filter(|(_, s)| s.is_none()).map(|(id, _)| id.to_string()).collect();
+                    let missing = ids
+                        .iter()
+                        .zip(&spaces)
+                        .filter(|(_, s)| s.is_none())
+                        .map(|(id, _)| id.to_string())
+                        .collect();
                     return Err(AppError::NotConfigured {
                         missing,
                         waited: self.opts.connect_timeout,

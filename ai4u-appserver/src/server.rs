@@ -5,7 +5,7 @@
 //! Invariants: an agent id is served by at most one connection at a time; every tick gets
 //! exactly one reply, in order; a connection's failure reaches only its own agents.
 
-use crate::daemon::{ConnCmd, ConnLink, DaemonMsg};
+use crate::daemon::{ConnCmd, ConnLink, DaemonMsg, Group};
 use ai4u_core::value::Field;
 use ai4u_core::wire::*;
 use crossbeam_channel::Sender;
@@ -69,14 +69,21 @@ impl Shared {
         let order = agents.iter().map(|(id, _)| id.clone()).collect();
         Shared {
             opts,
-            agents: agents.into_iter().map(|(id, tx)| (id, (tx, Mutex::new(None)))).collect(),
+            agents: agents
+                .into_iter()
+                .map(|(id, tx)| (id, (tx, Mutex::new(None))))
+                .collect(),
             order,
             next_conn: AtomicU64::new(1),
         }
     }
 }
 
-pub(crate) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             r = listener.accept() => match r {
@@ -115,7 +122,10 @@ impl Drop for Registration {
                 if *owner == Some(self.conn_id) {
                     *owner = None;
                 }
-                let _ = tx.send(DaemonMsg::Disconnected { conn_id: self.conn_id, reason: self.reason.clone() });
+                let _ = tx.send(DaemonMsg::Disconnected {
+                    conn_id: self.conn_id,
+                    reason: self.reason.clone(),
+                });
             }
         }
     }
@@ -127,7 +137,10 @@ fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
         return Err(format!("not an ai4u engine: bad magic {:#010x}", h.magic));
     }
     if h.version != PROTOCOL_VERSION {
-        return Err(format!("protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})", h.version));
+        return Err(format!(
+            "protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})",
+            h.version
+        ));
     }
     if opts.token.is_some() && h.token != opts.token {
         return Err("wrong or missing auth token".into());
@@ -144,8 +157,15 @@ fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
     Ok(())
 }
 
-async fn reject<W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, reason: String) -> Result<(), String> {
-    let _ = writer.write_message(&Message::Reject { reason: reason.clone() }).await;
+async fn reject<W: AsyncWrite + Unpin>(
+    writer: &mut AsyncFrameWriter<W>,
+    reason: String,
+) -> Result<(), String> {
+    let _ = writer
+        .write_message(&Message::Reject {
+            reason: reason.clone(),
+        })
+        .await;
     let _ = writer.shutdown().await;
     Err(format!("rejected: {reason}"))
 }
@@ -160,17 +180,30 @@ where
     let mut writer = AsyncFrameWriter::new(w);
 
     let hello = match tokio::time::timeout(opts.handshake_timeout, reader.read_message()).await {
-        Err(_) => return Err(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64())),
+        Err(_) => {
+            return Err(format!(
+                "no Hello within {:.1} s",
+                opts.handshake_timeout.as_secs_f64()
+            ))
+        }
         Ok(Ok(Some(Message::Hello(h)))) => h,
         Ok(Ok(Some(other))) => {
             let reason = format!("expected Hello, got {}", other.kind_name());
-            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+            let _ = writer
+                .write_message(&Message::Error {
+                    reason: reason.clone(),
+                })
+                .await;
             return Err(reason);
         }
         Ok(Ok(None)) => return Err("closed before its Hello".into()),
         Ok(Err(e)) => {
             let reason = e.to_string();
-            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+            let _ = writer
+                .write_message(&Message::Error {
+                    reason: reason.clone(),
+                })
+                .await;
             return Err(reason);
         }
     };
@@ -180,11 +213,20 @@ where
     }
 
     // Claim the ids, all or none. No await while a lock is held.
-    let mut registration = Registration { shared: shared.clone(), conn_id, ids: Vec::new(), reason: String::new() };
+    let mut registration = Registration {
+        shared: shared.clone(),
+        conn_id,
+        ids: Vec::new(),
+        reason: String::new(),
+    };
     let claim = (|| {
         for a in &hello.agents {
             let Some((_, owner)) = shared.agents.get(&a.id) else {
-                return Err(format!("unknown agent id `{}` (this server serves {})", a.id, shared.order.join(", ")));
+                return Err(format!(
+                    "unknown agent id `{}` (this server serves {})",
+                    a.id,
+                    shared.order.join(", ")
+                ));
             };
             let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
             if owner.is_some() {
@@ -206,8 +248,17 @@ where
     let mut answers = Vec::new();
     for (index, a) in hello.agents.iter().enumerate() {
         let (done, answer) = tokio::sync::oneshot::channel();
-        let link = ConnLink { conn_id, index, tx: cmd_tx.clone() };
-        let msg = DaemonMsg::Configure { link, max_steps: a.max_steps, metadata: a.metadata.clone(), done };
+        let link = ConnLink {
+            conn_id,
+            index,
+            tx: cmd_tx.clone(),
+        };
+        let msg = DaemonMsg::Configure {
+            link,
+            max_steps: a.max_steps,
+            metadata: a.metadata.clone(),
+            done,
+        };
         let _ = shared.agents[&a.id].0.send(msg);
         answers.push(answer);
     }
@@ -229,22 +280,42 @@ where
     let welcome = Welcome {
         version: PROTOCOL_VERSION,
         mode,
-        agents: hello.agents.iter().map(|a| AgentConfig { id: a.id.clone(), fields: opts.agent_config.clone() }).collect(),
+        agents: hello
+            .agents
+            .iter()
+            .map(|a| AgentConfig {
+                id: a.id.clone(),
+                fields: opts.agent_config.clone(),
+            })
+            .collect(),
     };
-    writer.write_message(&Message::Welcome(welcome)).await.map_err(|e| e.to_string())?;
+    writer
+        .write_message(&Message::Welcome(welcome))
+        .await
+        .map_err(|e| e.to_string())?;
 
     let ids: Vec<String> = hello.agents.iter().map(|a| a.id.clone()).collect();
-    let index: HashMap<String, usize> = ids.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
-    let daemons: Vec<Sender<DaemonMsg>> = ids.iter().map(|id| shared.agents[id].0.clone()).collect();
+    let index: HashMap<String, usize> = ids
+        .iter()
+        .cloned()
+        .enumerate()
+        .map(|(i, id)| (id, i))
+        .collect();
+    let daemons: Vec<Sender<DaemonMsg>> =
+        ids.iter().map(|id| shared.agents[id].0.clone()).collect();
     let mut session = Session {
         mode,
         idle_hold: opts.idle_hold,
-        pending: vec![None; ids.len()],
+        pending: vec![std::collections::VecDeque::new(); ids.len()],
+        delivered: vec![0; ids.len()],
+        groups: Vec::new(),
         tick: None,
         ids,
         next_seq: 0,
     };
-    let result = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons).await;
+    let result = session
+        .run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons)
+        .await;
     registration.reason = match &result {
         Ok(reason) => reason.clone(),
         Err(reason) => reason.clone(),
@@ -265,7 +336,12 @@ struct Session {
     mode: Mode,
     idle_hold: Duration,
     ids: Vec<String>,
-    pending: Vec<Option<Command>>,
+    /// Commands not yet delivered, per agent, with their tickets; one goes out per reply.
+    pending: Vec<std::collections::VecDeque<(u64, Command)>>,
+    /// Per agent, the ticket of the last reset or action delivered.
+    delivered: Vec<u64>,
+    /// Batches still missing members served here: (batch, members still expected).
+    groups: Vec<(Arc<Group>, Vec<usize>)>,
     tick: Option<OpenTick>,
     next_seq: u64,
 }
@@ -293,7 +369,7 @@ impl Session {
                 _ = sleep_until(hold), if hold.is_some() => Event::HoldExpired,
             };
             match event {
-                Event::Command(Some((i, cmd))) => self.pending[i] = Some(cmd),
+                Event::Command(Some(c)) => self.on_command(c),
                 // All daemons gone: the server is shutting down.
                 Event::Command(None) => return Ok("server shut down".into()),
                 Event::HoldExpired => {
@@ -306,22 +382,38 @@ impl Session {
                 Event::Message(msg) => match msg {
                     Ok(Some(Message::Tick(t))) => {
                         if let Err(reason) = self.open_tick(t, index, daemons) {
-                            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+                            let _ = writer
+                                .write_message(&Message::Error {
+                                    reason: reason.clone(),
+                                })
+                                .await;
                             return Err(reason);
                         }
                     }
-                    Ok(Some(Message::Bye { reason })) => return Ok(format!("engine said goodbye: {reason}")),
-                    Ok(Some(Message::Error { reason })) => return Err(format!("engine reported an error: {reason}")),
+                    Ok(Some(Message::Bye { reason })) => {
+                        return Ok(format!("engine said goodbye: {reason}"))
+                    }
+                    Ok(Some(Message::Error { reason })) => {
+                        return Err(format!("engine reported an error: {reason}"))
+                    }
                     Ok(Some(other)) => {
                         let reason = format!("unexpected {} from the engine", other.kind_name());
-                        let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+                        let _ = writer
+                            .write_message(&Message::Error {
+                                reason: reason.clone(),
+                            })
+                            .await;
                         return Err(reason);
                     }
                     Ok(None) => return Err("engine closed the connection".into()),
                     Err(e) => {
                         let reason = e.to_string();
                         if let WireError::Protocol(_) = e {
-                            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+                            let _ = writer
+                                .write_message(&Message::Error {
+                                    reason: reason.clone(),
+                                })
+                                .await;
                         }
                         return Err(reason);
                     }
@@ -331,40 +423,89 @@ impl Session {
         }
     }
 
-    fn open_tick(&mut self, t: Tick, index: &HashMap<String, usize>, daemons: &[Sender<DaemonMsg>]) -> Result<(), String> {
+    fn on_command(&mut self, c: ConnCmd) {
+        if let Some(g) = &c.group {
+            let at = match self.groups.iter().position(|(h, _)| Arc::ptr_eq(h, g)) {
+                Some(at) => at,
+                None => {
+                    let expected = g
+                        .members
+                        .iter()
+                        .filter_map(|m| self.ids.iter().position(|id| id == m))
+                        .collect();
+                    self.groups.push((g.clone(), expected));
+                    self.groups.len() - 1
+                }
+            };
+            self.groups[at].1.retain(|&i| i != c.index);
+            if self.groups[at].1.is_empty() {
+                self.groups.remove(at);
+            }
+        }
+        if let Some(cmd) = c.command {
+            self.pending[c.index].push_back((c.ticket, cmd));
+        }
+    }
+
+    fn open_tick(
+        &mut self,
+        t: Tick,
+        index: &HashMap<String, usize>,
+        daemons: &[Sender<DaemonMsg>],
+    ) -> Result<(), String> {
         if t.seq != self.next_seq {
-            return Err(format!("tick seq {} out of order (expected {})", t.seq, self.next_seq));
+            return Err(format!(
+                "tick seq {} out of order (expected {})",
+                t.seq, self.next_seq
+            ));
         }
         self.next_seq += 1;
         let mut agents = Vec::with_capacity(t.agents.len());
         for s in &t.agents {
             match index.get(&s.id) {
                 Some(&i) => agents.push((i, s.needs_action())),
-                None => return Err(format!("tick names agent `{}`, which this connection did not declare", s.id)),
+                None => {
+                    return Err(format!(
+                        "tick names agent `{}`, which this connection did not declare",
+                        s.id
+                    ))
+                }
             }
         }
         let any_needs = agents.iter().any(|a| a.1);
         for s in t.agents {
             let i = index[&s.id];
             // Idle states matter to nobody unless a reset is under way; the daemon sorts it out.
-            let _ = daemons[i].send(DaemonMsg::State(s));
+            let _ = daemons[i].send(DaemonMsg::State(s, self.delivered[i]));
         }
-        let hold_until = (self.mode == Mode::Lockstep && !any_needs).then(|| tokio::time::Instant::now() + self.idle_hold);
-        self.tick = Some(OpenTick { seq: t.seq, agents, hold_until });
+        let hold_until = (self.mode == Mode::Lockstep && !any_needs)
+            .then(|| tokio::time::Instant::now() + self.idle_hold);
+        self.tick = Some(OpenTick {
+            seq: t.seq,
+            agents,
+            hold_until,
+        });
         Ok(())
     }
 
     /// Sends the reply to the open tick if the mode's rule allows it now (or `force`).
-    async fn send_reply<W: AsyncWrite + Unpin>(&mut self, writer: &mut AsyncFrameWriter<W>, force: bool) -> Result<(), String> {
+    async fn send_reply<W: AsyncWrite + Unpin>(
+        &mut self,
+        writer: &mut AsyncFrameWriter<W>,
+        force: bool,
+    ) -> Result<(), String> {
         let Some(t) = &self.tick else { return Ok(()) };
+        let has = |i: usize| !self.pending[i].is_empty();
+        // A batch from a VecEnv or ParallelEnv goes out whole or not at all.
+        let batch_open = !self.groups.is_empty();
+        // Lockstep: answer once every agent that needs an action has one; when none needs
+        // one (all idle or paused), answer as soon as any command is there.
+        let all_decided = t.agents.iter().all(|&(i, needs)| !needs || has(i));
+        let any_needs = t.agents.iter().any(|&(_, needs)| needs);
+        let any_command = t.agents.iter().any(|&(i, _)| has(i));
         let ready = force
-            || self.mode == Mode::Realtime
-            || if t.hold_until.is_some() {
-                // Nobody needs an action: answer as soon as any command for them arrives.
-                t.agents.iter().any(|&(i, _)| self.pending[i].is_some())
-            } else {
-                t.agents.iter().all(|&(i, needs)| !needs || self.pending[i].is_some())
-            };
+            || (!batch_open
+                && (self.mode == Mode::Realtime || (all_decided && (any_needs || any_command))));
         if !ready {
             return Ok(());
         }
@@ -372,9 +513,29 @@ impl Session {
         let commands = t
             .agents
             .iter()
-            .map(|&(i, _)| AgentCommand { id: self.ids[i].clone(), command: self.pending[i].take().unwrap_or(Command::Wait) })
+            .map(|&(i, _)| {
+                let command = match self.pending[i].pop_front() {
+                    Some((ticket, cmd)) => {
+                        if ticket > 0 {
+                            self.delivered[i] = ticket;
+                        }
+                        cmd
+                    }
+                    None => Command::Wait,
+                };
+                AgentCommand {
+                    id: self.ids[i].clone(),
+                    command,
+                }
+            })
             .collect();
-        writer.write_message(&Message::Reply(Reply { seq: t.seq, commands })).await.map_err(|e| e.to_string())
+        writer
+            .write_message(&Message::Reply(Reply {
+                seq: t.seq,
+                commands,
+            }))
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -55,7 +55,10 @@ pub enum ControllerError {
     Space(#[from] SpaceError),
     /// A callback panicked; the message is the panic's.
     #[error("controller panicked in {callback}: {message}")]
-    Panicked { callback: &'static str, message: String },
+    Panicked {
+        callback: &'static str,
+        message: String,
+    },
 }
 
 pub type Result<T, E = ControllerError> = std::result::Result<T, E>;
@@ -78,7 +81,12 @@ pub trait Controller: Send + 'static {
 
     /// The engine declared this agent: its id, the real episode length (0 = unlimited)
     /// and its sensors and actuators. An error refuses the connection with its message.
-    fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
+    fn handle_configuration(
+        &mut self,
+        id: &str,
+        max_steps: u32,
+        metadata: &ModelMetadata,
+    ) -> Result<()> {
         let _ = (id, max_steps, metadata);
         Ok(())
     }
@@ -108,7 +116,11 @@ pub trait Controller: Send + 'static {
                 self.action_space()
             )));
         }
-        Ok(Command::Act { name: self.action_name().to_owned(), args: vec![convert::sample_to_value(action)?], fields: vec![] })
+        Ok(Command::Act {
+            name: self.action_name().to_owned(),
+            args: vec![convert::sample_to_value(action)?],
+            fields: vec![],
+        })
     }
 
     /// How a state becomes an observation. By default the observation space is filled
@@ -134,7 +146,12 @@ impl<C: Controller + ?Sized> Controller for Box<C> {
     fn action_name(&self) -> &str {
         (**self).action_name()
     }
-    fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
+    fn handle_configuration(
+        &mut self,
+        id: &str,
+        max_steps: u32,
+        metadata: &ModelMetadata,
+    ) -> Result<()> {
         (**self).handle_configuration(id, max_steps, metadata)
     }
     fn handle_new_episode(&mut self, state: &State) {

@@ -84,30 +84,47 @@ pub struct DecisionDefaults {
 
 impl Default for DecisionDefaults {
     fn default() -> Self {
-        DecisionDefaults { frame_skip: 4, repeat_action: true }
+        DecisionDefaults {
+            frame_skip: 4,
+            repeat_action: true,
+        }
     }
 }
 
 impl<S: Scene> Requestor<S> {
     /// Connects `scene`'s agents to the controller.
-    pub fn connect(opts: &EngineOptions, scene: S, defaults: DecisionDefaults) -> Result<Self, EngineError> {
+    pub fn connect(
+        opts: &EngineOptions,
+        scene: S,
+        defaults: DecisionDefaults,
+    ) -> Result<Self, EngineError> {
         let infos = scene.agents();
         let conn = EngineConnection::connect(opts, infos.clone())?;
         let welcome = conn.welcome().clone();
         let agents = infos
             .iter()
             .map(|info| {
-                let cfg = welcome.agents.iter().find(|c| c.id == info.id).map(|c| c.fields.as_slice()).unwrap_or(&[]);
+                let cfg = welcome
+                    .agents
+                    .iter()
+                    .find(|c| c.id == info.id)
+                    .map(|c| c.fields.as_slice())
+                    .unwrap_or(&[]);
                 let int = |name: &str| {
-                    cfg.iter().find(|f| f.name == name).and_then(|f| match f.value {
-                        Value::Int(i) => u32::try_from(i).ok(),
-                        _ => None,
-                    })
+                    cfg.iter()
+                        .find(|f| f.name == name)
+                        .and_then(|f| match f.value {
+                            Value::Int(i) => u32::try_from(i).ok(),
+                            _ => None,
+                        })
                 };
-                let repeat = cfg.iter().find(|f| f.name == "repeat_action").and_then(|f| match f.value {
-                    Value::Bool(b) => Some(b),
-                    _ => None,
-                });
+                let repeat = cfg
+                    .iter()
+                    .find(|f| f.name == "repeat_action")
+                    .and_then(|f| match f.value {
+                        Value::Bool(b) => Some(b),
+                        _ => None,
+                    });
                 AgentRuntime {
                     id: info.id.clone(),
                     phase: Phase::Idle,
@@ -125,7 +142,12 @@ impl<S: Scene> Requestor<S> {
                 }
             })
             .collect::<Vec<_>>();
-        Ok(Requestor { conn, scene, mode: welcome.mode, agents })
+        Ok(Requestor {
+            conn,
+            scene,
+            mode: welcome.mode,
+            agents,
+        })
     }
 
     pub fn scene(&self) -> &S {
@@ -179,7 +201,18 @@ impl<S: Scene> Requestor<S> {
         let a = &self.agents[i];
         match a.phase {
             Phase::Idle | Phase::Paused => true,
-            Phase::Running => a.new_episode || a.frames_left == 0,
+            Phase::Running if a.new_episode => {
+                // A fresh episode reports with the next decision of the agents already
+                // running, so agents reset at different frames decide together again (a
+                // controller stepping them as a batch would otherwise wait on itself).
+                let acting = || {
+                    self.agents
+                        .iter()
+                        .filter(|b| b.phase == Phase::Running && !b.new_episode)
+                };
+                acting().next().is_none() || acting().any(|b| b.frames_left == 0)
+            }
+            Phase::Running => a.frames_left == 0,
             Phase::Stopped => false,
         }
     }
@@ -197,7 +230,15 @@ impl<S: Scene> Requestor<S> {
             self.scene.observe(i, &mut fields);
         }
         let a = &self.agents[i];
-        AgentState { id: a.id.clone(), status, reward: a.reward, done: a.done, truncated: a.truncated, steps: a.steps, fields }
+        AgentState {
+            id: a.id.clone(),
+            status,
+            reward: a.reward,
+            done: a.done,
+            truncated: a.truncated,
+            steps: a.steps,
+            fields,
+        }
     }
 
     /// Bookkeeping once an agent's state has been sent.
@@ -205,7 +246,6 @@ impl<S: Scene> Requestor<S> {
         let a = &mut self.agents[i];
         a.reward = 0.0;
         if a.phase == Phase::Running {
-            a.new_episode = false;
             if a.done || a.truncated {
                 a.phase = Phase::Idle;
                 a.action = None;
@@ -218,6 +258,7 @@ impl<S: Scene> Requestor<S> {
         match cmd {
             Command::Act { name, args, fields } => {
                 if a.phase == Phase::Running && a.frames_left == 0 {
+                    a.new_episode = false;
                     a.action = Some((name, args, fields));
                     a.applied_once = false;
                     a.frames_left = a.frame_skip;
@@ -239,8 +280,14 @@ impl<S: Scene> Requestor<S> {
                 }
             }
             Command::Wait => {
-                // Realtime: keep going with the last action for another period.
-                if a.phase == Phase::Running && a.frames_left == 0 && !a.new_episode && a.action.is_some() {
+                // Realtime: keep going with the last action for another period. Lockstep:
+                // no decision yet, so the agent stays due and is reported again next tick.
+                if self.mode == Mode::Realtime
+                    && a.phase == Phase::Running
+                    && a.frames_left == 0
+                    && !a.new_episode
+                    && a.action.is_some()
+                {
                     a.frames_left = a.frame_skip;
                 }
             }
@@ -264,7 +311,10 @@ impl<S: Scene> Requestor<S> {
     fn physics(&mut self) {
         for i in 0..self.agents.len() {
             let a = &mut self.agents[i];
-            if a.phase == Phase::Running && a.frames_left > 0 && (a.repeat_action || !a.applied_once) {
+            if a.phase == Phase::Running
+                && a.frames_left > 0
+                && (a.repeat_action || !a.applied_once)
+            {
                 if let Some((name, args, fields)) = &a.action {
                     self.scene.act(i, name, args, fields);
                 }

@@ -70,7 +70,9 @@ fn flatten_into(space: &Space, x: &Sample, out: &mut Vec<f64>) -> Result<()> {
         }
         Space::Discrete(d) => {
             check_shape(&[])?;
-            let v = ints()?[0];
+            let v = x
+                .as_scalar_i64()
+                .ok_or_else(|| not_in(format!("a {} instead of an integer", x.kind())))?;
             one_hot(d.n(), d.start(), v, out).map_err(not_in)?;
         }
         Space::MultiDiscrete(m) => {

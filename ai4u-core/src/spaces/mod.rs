@@ -27,6 +27,8 @@
 #![warn(missing_docs)]
 
 mod boxspace;
+#[cfg(test)]
+mod boxspace_tests;
 mod composite;
 mod discrete;
 mod flatten;

@@ -66,7 +66,12 @@ pub struct Hello {
 
 impl Hello {
     /// A hello with this crate's magic and version.
-    pub fn new(engine: impl Into<String>, engine_version: impl Into<String>, mode: Mode, agents: Vec<AgentInfo>) -> Hello {
+    pub fn new(
+        engine: impl Into<String>,
+        engine_version: impl Into<String>,
+        mode: Mode,
+        agents: Vec<AgentInfo>,
+    ) -> Hello {
         Hello {
             magic: MAGIC,
             version: PROTOCOL_VERSION,
@@ -120,7 +125,9 @@ impl AgentState {
     /// True when the controller must decide an action for this agent: a running episode
     /// that has not ended.
     pub fn needs_action(&self) -> bool {
-        matches!(self.status, AgentStatus::NewEpisode | AgentStatus::Step) && !self.done && !self.truncated
+        matches!(self.status, AgentStatus::NewEpisode | AgentStatus::Step)
+            && !self.done
+            && !self.truncated
     }
 }
 
@@ -136,9 +143,15 @@ pub struct Tick {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Command {
     /// Apply the actuator `name` with `args`; `fields` carry extra named values.
-    Act { name: String, args: Vec<Value>, fields: Vec<Field> },
+    Act {
+        name: String,
+        args: Vec<Value>,
+        fields: Vec<Field>,
+    },
     /// End any running episode and start a new one; `fields` (for example `seed`) go to the scene.
-    Reset { fields: Vec<Field> },
+    Reset {
+        fields: Vec<Field>,
+    },
     /// Nothing new: keep going (realtime) or keep waiting (idle, paused).
     Wait,
     Pause,
@@ -151,7 +164,11 @@ pub enum Command {
 impl Command {
     /// An `Act` with one float-array argument, the usual form for continuous actuators.
     pub fn act(name: impl Into<String>, args: impl Into<Vec<f32>>) -> Command {
-        Command::Act { name: name.into(), args: vec![Value::floats(args)], fields: Vec::new() }
+        Command::Act {
+            name: name.into(),
+            args: vec![Value::floats(args)],
+            fields: Vec::new(),
+        }
     }
 }
 
@@ -175,13 +192,19 @@ pub struct Reply {
 pub enum Message {
     Hello(Hello),
     Welcome(Welcome),
-    Reject { reason: String },
+    Reject {
+        reason: String,
+    },
     Tick(Tick),
     Reply(Reply),
     /// The engine is leaving; no reply.
-    Bye { reason: String },
+    Bye {
+        reason: String,
+    },
     /// A protocol error; the sender closes the connection after it.
-    Error { reason: String },
+    Error {
+        reason: String,
+    },
 }
 
 impl Message {

@@ -18,9 +18,9 @@ mod frame;
 mod message;
 
 pub use codec::{decode, encode, encode_frame, encode_to_vec, encode_value, Limits, ProtocolError};
-pub use frame::{FrameReader, FrameWriter, WireError};
 #[cfg(feature = "tokio")]
 pub use frame::{AsyncFrameReader, AsyncFrameWriter};
+pub use frame::{FrameReader, FrameWriter, WireError};
 pub use message::*;
 
 /// Serde helpers that keep non-finite floats readable in human-readable formats (JSON
@@ -88,7 +88,10 @@ pub mod serde_float {
         }
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
             if d.is_human_readable() {
-                Vec::<Readable>::deserialize(d)?.into_iter().map(from_readable).collect()
+                Vec::<Readable>::deserialize(d)?
+                    .into_iter()
+                    .map(from_readable)
+                    .collect()
             } else {
                 Vec::<f32>::deserialize(d)
             }

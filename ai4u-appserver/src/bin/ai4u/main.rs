@@ -16,7 +16,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "ai4u", version, about = "Drive game-engine agents (Unity, Godot, headless Rust) from Rust controllers")]
+#[command(
+    name = "ai4u",
+    version,
+    about = "Drive game-engine agents (Unity, Godot, headless Rust) from Rust controllers"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -121,12 +125,18 @@ fn builtin(name: &str) -> Result<Box<dyn Controller>> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
-    let controllers = args.ids.iter().map(|_| builtin(&args.controller)).collect::<Result<Vec<_>>>()?;
-    let policy = args.policy.unwrap_or(if args.controller.starts_with("sample") {
-        drive::Policy::Scripted
-    } else {
-        drive::Policy::Random
-    });
+    let controllers = args
+        .ids
+        .iter()
+        .map(|_| builtin(&args.controller))
+        .collect::<Result<Vec<_>>>()?;
+    let policy = args
+        .policy
+        .unwrap_or(if args.controller.starts_with("sample") {
+            drive::Policy::Scripted
+        } else {
+            drive::Policy::Random
+        });
     let mut builder = args.net.builder();
     if let Some(m) = args.max_steps {
         builder = builder.agent_config(Field::new("max_steps", m as i64));
@@ -137,7 +147,11 @@ fn serve(args: ServeArgs) -> Result<()> {
     std::io::stdout().flush()?;
     let ids: Vec<&str> = args.ids.iter().map(String::as_str).collect();
     let handles = server.start(&ids, controllers)?;
-    println!("ai4u: {} agent(s) configured: {}", handles.len(), ids.join(", "));
+    println!(
+        "ai4u: {} agent(s) configured: {}",
+        handles.len(),
+        ids.join(", ")
+    );
     let report = drive::run(&handles, args.episodes, policy, args.seed, &|e| {
         println!(
             "agent {} episode {}: return {:.3}, {} steps, {}",
@@ -145,7 +159,11 @@ fn serve(args: ServeArgs) -> Result<()> {
             e.episode,
             e.ret,
             e.steps,
-            if e.terminated { "terminated" } else { "truncated" }
+            if e.terminated {
+                "terminated"
+            } else {
+                "truncated"
+            }
         );
     })?;
     print!("{}", drive::summary(&report));
