@@ -27,6 +27,7 @@
 
 pub mod convert;
 mod generic;
+pub mod plugin;
 pub mod samplescene;
 
 pub use ai4u_core::wire::Command;

@@ -1,11 +1,22 @@
 //! Analytic ray queries against the few primitive shapes the scenes are made of. Everything
 //! is `f32` and allocation-free: these run 100 times per observation.
 
-/// A ray: origin and unit direction.
+/// A ray: origin, unit direction and the direction's reciprocal (shared by every box test).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ray {
     pub origin: [f32; 3],
     pub dir: [f32; 3],
+    inv: [f32; 3],
+}
+
+impl Ray {
+    pub(crate) fn new(origin: [f32; 3], dir: [f32; 3]) -> Ray {
+        Ray {
+            origin,
+            dir,
+            inv: dir.map(|d| 1.0 / d),
+        }
+    }
 }
 
 /// Distance along `ray` to where it enters the box `[lo, hi]`, if it does so within
@@ -15,8 +26,8 @@ pub(crate) fn ray_aabb(ray: &Ray, lo: [f32; 3], hi: [f32; 3], max_t: f32) -> Opt
     let mut t1 = max_t;
     for axis in 0..3 {
         let o = ray.origin[axis];
-        let d = ray.dir[axis];
-        if d.abs() < 1e-12 {
+        let inv = ray.inv[axis];
+        if !inv.is_finite() || ray.dir[axis].abs() < 1e-12 {
             // Parallel to this slab: either always inside it or never. Handled apart
             // because 0 * inf is NaN in the general formula.
             if o < lo[axis] || o > hi[axis] {
@@ -24,7 +35,6 @@ pub(crate) fn ray_aabb(ray: &Ray, lo: [f32; 3], hi: [f32; 3], max_t: f32) -> Opt
             }
             continue;
         }
-        let inv = 1.0 / d;
         let (mut a, mut b) = ((lo[axis] - o) * inv, (hi[axis] - o) * inv);
         if a > b {
             std::mem::swap(&mut a, &mut b);
@@ -36,6 +46,13 @@ pub(crate) fn ray_aabb(ray: &Ray, lo: [f32; 3], hi: [f32; 3], max_t: f32) -> Opt
         }
     }
     Some(t0)
+}
+
+/// Horizontal (XZ) distance from `p` to the box `[lo, hi]`; 0 above or inside it.
+pub(crate) fn xz_distance_to_box(p: [f32; 3], lo: [f32; 3], hi: [f32; 3]) -> f32 {
+    let dx = (lo[0] - p[0]).max(p[0] - hi[0]).max(0.0);
+    let dz = (lo[2] - p[2]).max(p[2] - hi[2]).max(0.0);
+    dx.hypot(dz)
 }
 
 /// Distance along `ray` to a vertical capsule whose axis runs from `base` up by `length`
@@ -99,10 +116,7 @@ mod tests {
 
     fn ray(o: [f32; 3], d: [f32; 3]) -> Ray {
         let n = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
-        Ray {
-            origin: o,
-            dir: [d[0] / n, d[1] / n, d[2] / n],
-        }
+        Ray::new(o, [d[0] / n, d[1] / n, d[2] / n])
     }
 
     #[test]

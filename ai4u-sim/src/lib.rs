@@ -19,6 +19,8 @@
 //! assert!(rewards[1] < 0.0); // -0.01 per decision
 //! ```
 
+#![warn(missing_docs)]
+
 mod echo;
 mod geom;
 mod sample;

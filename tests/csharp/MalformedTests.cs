@@ -110,7 +110,7 @@ namespace Ai4u.Tests
             Assert.AreEqual("unknown value tag 8", Refused(bin).Message);
 
             var reply = Vector("reply_move");
-            reply[8 + 8 + 8 + 1 + 4 - 4] = 6; // the command tag after id "0"
+            reply[4 + 8 + 8 + 8 + 1] = 6; // the command tag after id "0"
             Assert.AreEqual("unknown command tag 6", Refused(reply).Message);
 
             var welcome = Vector("welcome");

@@ -131,7 +131,13 @@ namespace Ai4u.Tests
             long l64;
             if (num.IndexOfAny(new[] { '.', 'e', 'E' }) < 0 && long.TryParse(num, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out l64))
                 return l64;
-            return double.Parse(num, NumberStyles.Float, CultureInfo.InvariantCulture);
+            ulong u64;
+            if (num.IndexOfAny(new[] { '.', 'e', 'E', '-' }) < 0 && ulong.TryParse(num, NumberStyles.None, CultureInfo.InvariantCulture, out u64))
+                return u64; // e.g. a seq near u64::MAX
+            double dbl = double.Parse(num, NumberStyles.Float, CultureInfo.InvariantCulture);
+            // Mono's parser drops the sign of "-0.0"; the vectors rely on it.
+            if (dbl == 0 && num.StartsWith("-", StringComparison.Ordinal)) dbl = BitConverter.Int64BitsToDouble(unchecked((long)0x8000000000000000UL));
+            return dbl;
         }
 
         void Expect(char c)

@@ -169,7 +169,7 @@ namespace Ai4u.Tests
                 case MessageKind.Tick:
                 {
                     var t = (Tick)msg;
-                    Assert.AreEqual((long)j["seq"], (long)t.Seq, ctx);
+                    Assert.AreEqual(U64(j["seq"]), t.Seq, ctx);
                     var agents = L(j["agents"]);
                     Assert.AreEqual(agents.Count, t.Agents.Count, ctx);
                     for (int i = 0; i < agents.Count; i++)
@@ -189,7 +189,7 @@ namespace Ai4u.Tests
                 case MessageKind.Reply:
                 {
                     var r = (Reply)msg;
-                    Assert.AreEqual((long)j["seq"], (long)r.Seq, ctx);
+                    Assert.AreEqual(U64(j["seq"]), r.Seq, ctx);
                     var cmds = L(j["commands"]);
                     Assert.AreEqual(cmds.Count, r.Commands.Count, ctx);
                     for (int i = 0; i < cmds.Count; i++)
@@ -263,6 +263,8 @@ namespace Ai4u.Tests
                     break;
             }
         }
+
+        static ulong U64(object j) { return j is ulong ? (ulong)j : (ulong)(long)j; }
 
         static int[] Ints(object j) { return L(j).Select(x => (int)(long)x).ToArray(); }
         static byte[] Bytes(object j) { return L(j).Select(x => (byte)(long)x).ToArray(); }
