@@ -21,11 +21,13 @@ mod daemon;
 mod env;
 mod error;
 mod handle;
+pub mod plugin;
 mod server;
 
 pub use env::{Env, ParallelEnv, ParallelStep, VecEnv, VecStep};
 pub use error::{AppError, Result};
 pub use handle::{ControllerHandle, Info, Pending, StepResult};
+pub use plugin::{Plugin, PluginController, PluginError};
 pub use server::ServerOptions;
 
 use ai4u_controllers::Controller;

@@ -19,4 +19,6 @@ pub mod value;
 pub mod wire;
 
 pub use metadata::ModelMetadata;
+/// The `ndarray` version spaces and samples are built on, so users need not match it.
+pub use ndarray;
 pub use value::{Field, State, Value};

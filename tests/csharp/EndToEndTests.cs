@@ -204,6 +204,29 @@ namespace Ai4u.Tests
         }
 
         [Test]
+        public void RealtimeModeRunsToTheEnd()
+        {
+            var scene = new HeadlessSampleScene(2);
+            var ended = new List<string>();
+            foreach (var a in scene.Agents) a.EpisodeEnd += ag => ended.Add(ag.Id + ":" + ag.Steps + ":" + ag.Truncated);
+            using (var server = new Server("--controller samplescene --ids 0,1 --port 0 --mode realtime --policy noop --episodes 2 --max-steps 20"))
+            {
+                var r = Requestor(scene, server.Port, 10);
+                r.Settings.Mode = Mode.Lockstep; // asked for lockstep; the server forces realtime
+                Assert.AreEqual(Mode.Realtime, r.Connect().Mode);
+                Assert.AreEqual(Mode.Realtime, r.Mode);
+                var clock = Stopwatch.StartNew();
+                while (r.Step())
+                {
+                    scene.Simulate();
+                    if (clock.Elapsed.TotalSeconds > 60) Assert.Fail("no finish; stderr:\n" + server.Stderr);
+                }
+                Assert.AreEqual(0, server.WaitExit(20000), server.Stderr);
+            }
+            CollectionAssert.AreEquivalent(new[] { "0:20:True", "0:20:True", "1:20:True", "1:20:True" }, ended);
+        }
+
+        [Test]
         public void UnknownIdIsRejectedWithTheServersReason()
         {
             var scene = new HeadlessSampleScene(1);

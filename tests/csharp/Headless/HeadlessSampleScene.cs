@@ -102,7 +102,13 @@ namespace Ai4u.Tests.Headless
             public void ApplyAction(Agent agent, bool firstFrame)
             {
                 if (agent.GetActionName() != SampleSceneSpec.MoveAction) return;
-                SampleSceneSpec.ClampMove(agent.GetActionArgAsFloatArray(0), move);
+                SetMove(agent.GetActionArgAsFloatArray(0));
+            }
+
+            /// <summary>Sets the move applied by the next simulated frames (clamped to the ranges).</summary>
+            public void SetMove(float[] action)
+            {
+                SampleSceneSpec.ClampMove(action, move);
             }
 
             /// <summary>Integrates the last applied move over <paramref name="dt"/>.</summary>
