@@ -31,7 +31,10 @@ impl RawTerminal {
 impl Drop for RawTerminal {
     fn drop(&mut self) {
         if self.0 {
-            let _ = Command::new("stty").args(["icanon", "echo"]).stdin(std::process::Stdio::inherit()).status();
+            let _ = Command::new("stty")
+                .args(["icanon", "echo"])
+                .stdin(std::process::Stdio::inherit())
+                .status();
         }
     }
 }
@@ -69,7 +72,12 @@ fn main() -> anyhow::Result<()> {
         };
         let r = agent.request_step(&a)?;
         ret += r.reward;
-        let array = r.obs.get("array").and_then(Sample::as_f32).map(|a| a.iter().copied().collect::<Vec<_>>()).unwrap_or_default();
+        let array = r
+            .obs
+            .get("array")
+            .and_then(Sample::as_f32)
+            .map(|a| a.iter().copied().collect::<Vec<_>>())
+            .unwrap_or_default();
         println!(
             "\rreward {:+.2}  return {:+.2}  facing target {:+.2}  distance {:.2}  on ground {}",
             r.reward,
@@ -79,7 +87,14 @@ fn main() -> anyhow::Result<()> {
             array.get(2).copied().unwrap_or(0.0) > 0.5
         );
         if r.terminated || r.truncated {
-            println!("\repisode over ({}); press E for a new one", if r.terminated { "terminated" } else { "truncated" });
+            println!(
+                "\repisode over ({}); press E for a new one",
+                if r.terminated {
+                    "terminated"
+                } else {
+                    "truncated"
+                }
+            );
         }
     }
     agent.stop()?;
@@ -87,5 +102,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn rand_seed() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as i64)
+        .unwrap_or(0)
 }

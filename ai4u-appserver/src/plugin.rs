@@ -19,8 +19,8 @@
 //! ordinary panic of the server, so the daemon stops only that agent.
 
 use ai4u_controllers::plugin::{
-    self as abi, CreateFn, NameFn, PluginDescriptor, TakePanicFn, ABI_VERSION,
-    CONTROLLERS_VERSION, LAYOUT_FINGERPRINT, MAGIC,
+    self as abi, CreateFn, NameFn, PluginDescriptor, TakePanicFn, ABI_VERSION, CONTROLLERS_VERSION,
+    LAYOUT_FINGERPRINT, MAGIC,
 };
 use ai4u_controllers::{Command, Controller, ControllerError, Result as CtlResult};
 use ai4u_core::metadata::ModelMetadata;
@@ -75,7 +75,11 @@ pub enum PluginError {
     },
     /// Types crossing the boundary have different sizes in the plugin.
     #[error("{}: type layout mismatch (fingerprint {plugin:#018x} in the plugin, {server:#018x} here): build the plugin with the server's Cargo.lock", path.display())]
-    Layout { path: PathBuf, plugin: u64, server: u64 },
+    Layout {
+        path: PathBuf,
+        plugin: u64,
+        server: u64,
+    },
     /// The descriptor is shorter than this ABI version's.
     #[error("{}: corrupt descriptor: it declares {size} bytes, ABI version {} has {expected}", path.display(), ABI_VERSION)]
     Corrupt {
@@ -150,7 +154,11 @@ fn loadable_path(path: &Path) -> PathBuf {
 ///
 /// # Safety
 /// `T` must be the symbol's true type (a function pointer type or a pointer to a static).
-unsafe fn symbol<T: Copy>(lib: &Library, path: &Path, name: &'static str) -> Result<T, PluginError> {
+unsafe fn symbol<T: Copy>(
+    lib: &Library,
+    path: &Path,
+    name: &'static str,
+) -> Result<T, PluginError> {
     // SAFETY: the caller guarantees `T` is the symbol's type.
     unsafe { lib.get::<T>(name.as_bytes()) }
         .map(|s| *s)
@@ -292,7 +300,10 @@ impl Plugin {
             let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
             let name = std::str::from_utf8(bytes).map_err(|e| PluginError::BadTable {
                 path: path.clone(),
-                reason: format!("controller {} has a name that is not UTF-8: {e}", names.len()),
+                reason: format!(
+                    "controller {} has a name that is not UTF-8: {e}",
+                    names.len()
+                ),
             })?;
             names.push(name.to_owned());
             if names.len() > 10_000 {
@@ -519,8 +530,14 @@ mod tests {
     #[test]
     fn bare_file_names_mean_the_current_directory() {
         assert_eq!(loadable_path(Path::new("libx.so")), Path::new("./libx.so"));
-        assert_eq!(loadable_path(Path::new("a/libx.so")), Path::new("a/libx.so"));
-        assert_eq!(loadable_path(Path::new("/a/libx.so")), Path::new("/a/libx.so"));
+        assert_eq!(
+            loadable_path(Path::new("a/libx.so")),
+            Path::new("a/libx.so")
+        );
+        assert_eq!(
+            loadable_path(Path::new("/a/libx.so")),
+            Path::new("/a/libx.so")
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ```text
 //! ai4u-sim [--host H] [--port P] [--agents K] [--max-steps N] [--seed S]
 //!          [--mode lockstep|realtime] [--scene sample|echo] [--width N]
-//!          [--frame-skip N] [--token T]
+//!          [--frame-skip N] [--token T] [--connect-timeout SECS]
 //! ```
 //! Arguments are parsed by hand to keep the binary free of dependencies; both
 //! `--flag value` and `--flag=value` work.
@@ -26,6 +26,7 @@ usage: ai4u-sim [options]
   --width N                echo scene: length of the echoed action (default 4)
   --frame-skip N           physics frames per decision, at least 1 (default 4)
   --token T                auth token expected by the controller
+  --connect-timeout SECS   how long to keep trying to reach the controller (default 10)
   -h, --help               this text";
 
 #[derive(Debug)]
@@ -40,6 +41,7 @@ struct Args {
     width: usize,
     frame_skip: u32,
     token: Option<String>,
+    connect_timeout: f64,
 }
 
 fn number<T: FromStr>(flag: &str, value: &str) -> Result<T, String> {
@@ -60,6 +62,7 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
         width: 4,
         frame_skip: 4,
         token: None,
+        connect_timeout: 10.0,
     };
     while let Some(arg) = raw.next() {
         if arg == "-h" || arg == "--help" {
@@ -85,6 +88,14 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
             "--width" => a.width = number(&flag, &value)?,
             "--frame-skip" => a.frame_skip = number(&flag, &value)?,
             "--token" => a.token = Some(value),
+            "--connect-timeout" => {
+                a.connect_timeout = number(&flag, &value)?;
+                if !(a.connect_timeout >= 0.0 && a.connect_timeout.is_finite()) {
+                    return Err(format!(
+                        "--connect-timeout: `{value}` is not a duration in seconds"
+                    ));
+                }
+            }
             "--mode" => {
                 a.mode = match value.as_str() {
                     "lockstep" => Mode::Lockstep,
@@ -135,6 +146,7 @@ fn main() -> ExitCode {
     let mut opts = engine_options(addr);
     opts.mode = args.mode;
     opts.token = args.token.clone();
+    opts.connect_timeout = std::time::Duration::from_secs_f64(args.connect_timeout);
     let defaults = DecisionDefaults {
         frame_skip: args.frame_skip,
         ..DecisionDefaults::default()

@@ -190,8 +190,9 @@ impl Body {
         let (sy, cy) = self.yaw.sin_cos();
         let (dx, dz) = (self.target[0] - self.pos[0], self.target[1] - self.pos[2]);
         let dist = dx.hypot(dz);
+        // Rounding can push the cosine a hair past 1; the declared range is [-1, 1].
         let dot = if dist > 1e-6 {
-            (sy * dx + cy * dz) / dist
+            ((sy * dx + cy * dz) / dist).clamp(-1.0, 1.0)
         } else {
             0.0
         };

@@ -274,3 +274,28 @@ fn echo_scene_echoes_the_last_action() {
     e.step_physics();
     assert!(!e.is_done(0) && e.frame_reward(0) == 0.0);
 }
+
+#[test]
+fn observations_stay_inside_their_declared_ranges() {
+    use ai4u_sim::{SampleScene, SceneConfig};
+    let mut scene = SampleScene::new(SceneConfig {
+        agents: 1,
+        max_steps: 0,
+        seed: 0,
+    });
+    // Exactly facing the target is where the cosine can round past 1.
+    for k in 0..2000 {
+        let a = k as f32 * 0.0031;
+        scene.set_pose(0, 1.0 + a.sin(), -2.0 + a.cos(), a * 7.0);
+        scene.set_target(
+            0,
+            1.0 + a.sin() + 3.0 * (a * 7.0).sin(),
+            -2.0 + a.cos() + 3.0 * (a * 7.0).cos(),
+        );
+        let arr = scene.array(0);
+        assert!(
+            arr.iter().all(|v| (-1.0..=1.0).contains(v)),
+            "{arr:?} at k={k}"
+        );
+    }
+}

@@ -111,7 +111,9 @@ impl Controller for LineController {
         let dx = clip(&self.action, action)
             .as_f32()
             .and_then(|a| a.iter().next().copied())
-            .ok_or_else(|| ControllerError::Action(format!("expected one float, got {action:?}")))?;
+            .ok_or_else(|| {
+                ControllerError::Action(format!("expected one float, got {action:?}"))
+            })?;
         Ok(Command::act("move", vec![dx]))
     }
 }

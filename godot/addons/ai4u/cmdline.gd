@@ -15,7 +15,7 @@ static func parse_args(args: PoolStringArray) -> Dictionary:
 	var out := {}
 	for a in args:
 		if a.begins_with(PREFIX) and a.find("=") > 0:
-			var eq := a.find("=")
+			var eq: int = a.find("=")
 			out[a.substr(PREFIX.length(), eq - PREFIX.length())] = a.substr(eq + 1, a.length() - eq - 1)
 	return out
 

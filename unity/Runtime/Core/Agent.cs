@@ -117,7 +117,11 @@ namespace Ai4u
         public void ApplyConfig(List<Field> fields)
         {
             var f = Field.Find(fields, "max_steps");
-            if (f != null) MaxSteps = (uint)Math.Max(0L, Math.Min(uint.MaxValue, (long)f.Value.AsFloat()));
+            if (f != null)
+            {
+                long n = f.Value.Kind == ValueKind.Int ? f.Value.IntValue : (long)f.Value.AsFloat();
+                MaxSteps = (uint)Math.Max(0L, Math.Min(uint.MaxValue, n));
+            }
             f = Field.Find(fields, "frame_skip");
             if (f != null) FrameSkip = Math.Max(1, f.Value.AsInt());
             f = Field.Find(fields, "repeat_action");

@@ -72,6 +72,9 @@ namespace Ai4u.Unity
             for (int i = transform.childCount - 1; i >= 0; i--)
             {
                 var child = transform.GetChild(i).gameObject;
+                // Destroy is deferred to the end of the frame: deactivate first so a saved
+                // preview's requestor never starts (it would connect with the same ids).
+                child.SetActive(false);
                 if (Application.isPlaying) Destroy(child);
                 else DestroyImmediate(child);
             }

@@ -4,8 +4,9 @@
 mod bench;
 mod demo;
 mod drive;
+mod plugin_cmd;
 
-use ai4u_appserver::{AppServer, AppServerBuilder};
+use ai4u_appserver::{AppServer, AppServerBuilder, Plugin};
 use ai4u_controllers::{Controller, GenericController, SampleSceneController};
 use ai4u_core::value::Field;
 use ai4u_core::wire::Mode;
@@ -28,8 +29,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Wait for engines and drive their agents with built-in controllers.
+    /// Wait for engines and drive their agents with built-in or plugin controllers.
     Serve(ServeArgs),
+    /// Controller plugins: inspect a plugin library.
+    Plugin(plugin_cmd::PluginArgs),
     /// Run the headless SampleScene in-process over loopback TCP, driven by the scripted pilot.
     Demo(demo::DemoArgs),
     /// Measure lockstep steps per second against a raw loopback ping-pong.
@@ -91,9 +94,14 @@ impl NetArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// Built-in controller: samplescene or generic (spaces from the engine's metadata).
-    #[arg(long, default_value = "samplescene")]
-    controller: String,
+    /// Built-in controller: samplescene (default) or generic (spaces from the engine's
+    /// metadata). With --plugin: the plugin's controller name (default: its default one).
+    #[arg(long)]
+    controller: Option<String>,
+    /// Load the controllers from this plugin library (a cdylib built with
+    /// ai4u_controllers::export_controllers!; see docs/PLUGINS.md).
+    #[arg(long, value_name = "PATH")]
+    plugin: Option<PathBuf>,
     /// Agent ids, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "0")]
     ids: Vec<String>,
@@ -124,19 +132,51 @@ fn builtin(name: &str) -> Result<Box<dyn Controller>> {
     })
 }
 
+/// One controller per id from `plugin`, and whether they have the SampleScene's spaces
+/// (then the scripted pilot can drive them).
+fn from_plugin(
+    plugin: &Plugin,
+    name: Option<&str>,
+    n: usize,
+) -> Result<(Vec<Box<dyn Controller>>, bool)> {
+    let controllers = (0..n)
+        .map(|_| plugin.create(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sample = SampleSceneController::new();
+    let is_sample = controllers.first().is_some_and(|c| {
+        c.action_space() == sample.action_space()
+            && c.observation_space() == sample.observation_space()
+    });
+    println!(
+        "ai4u: plugin {}: controller `{}`",
+        plugin.path().display(),
+        name.unwrap_or(plugin.default_controller())
+    );
+    Ok((controllers, is_sample))
+}
+
 fn serve(args: ServeArgs) -> Result<()> {
-    let controllers = args
-        .ids
-        .iter()
-        .map(|_| builtin(&args.controller))
-        .collect::<Result<Vec<_>>>()?;
-    let policy = args
-        .policy
-        .unwrap_or(if args.controller.starts_with("sample") {
-            drive::Policy::Scripted
-        } else {
-            drive::Policy::Random
-        });
+    let (controllers, scripted) = match &args.plugin {
+        Some(path) => from_plugin(
+            &Plugin::load(path)?,
+            args.controller.as_deref(),
+            args.ids.len(),
+        )?,
+        None => {
+            let name = args.controller.as_deref().unwrap_or("samplescene");
+            let controllers = args
+                .ids
+                .iter()
+                .map(|_| builtin(name))
+                .collect::<Result<Vec<_>>>()?;
+            (controllers, name.starts_with("sample"))
+        }
+    };
+    let policy = args.policy.unwrap_or(if scripted {
+        drive::Policy::Scripted
+    } else {
+        drive::Policy::Random
+    });
     let mut builder = args.net.builder();
     if let Some(m) = args.max_steps {
         builder = builder.agent_config(Field::new("max_steps", m as i64));
@@ -178,6 +218,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(a) => serve(a),
+        Command::Plugin(a) => plugin_cmd::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),
     };

@@ -1,0 +1,276 @@
+//! The `ai4u` program against the headless scene run as a separate process: real
+//! processes, real sockets, real kills.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+fn ai4u() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ai4u"))
+}
+
+/// The `ai4u-sim` binary, built once per test run (it belongs to another package, so cargo
+/// does not build it for this one's tests).
+fn sim_bin() -> &'static PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "ai4u-sim", "--bin", "ai4u-sim"])
+            .current_dir(&root)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building ai4u-sim failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target"));
+        target.join("debug").join("ai4u-sim")
+    })
+}
+
+/// Starts `ai4u serve ...` and returns it with the port from its first line.
+fn serve(args: &[&str]) -> (Child, u16, BufReader<std::process::ChildStdout>) {
+    let mut child = ai4u()
+        .arg("serve")
+        .args(["--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ai4u starts");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    let port = first
+        .trim()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("first line: {first:?}"));
+    (child, port, out)
+}
+
+fn sim(port: u16, args: &[&str]) -> Child {
+    Command::new(sim_bin())
+        .args(["--port", &port.to_string()])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ai4u-sim starts")
+}
+
+/// Waits for a child with a deadline, killing it if it overruns (a test must not hang).
+fn wait(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            panic!("process did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn stderr_of(child: &mut Child) -> String {
+    let mut s = String::new();
+    use std::io::Read;
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut s);
+    }
+    s
+}
+
+fn report(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn run_serve_and_sim(seed: &str, dir: &tempdir::Dir) -> serde_json::Value {
+    let path = dir.0.join(format!("report-{seed}.json"));
+    let (mut server, port, _out) = serve(&[
+        "--ids",
+        "0,1",
+        "--episodes",
+        "3",
+        "--max-steps",
+        "400",
+        "--seed",
+        seed,
+        "--report",
+        path.to_str().unwrap(),
+    ]);
+    let mut engine = sim(port, &["--agents", "2"]);
+    let s = wait(&mut server, Duration::from_secs(120));
+    assert!(s.success(), "serve failed: {}", stderr_of(&mut server));
+    let e = wait(&mut engine, Duration::from_secs(30));
+    assert!(
+        e.success(),
+        "the engine did not exit cleanly: {}",
+        stderr_of(&mut engine)
+    );
+    report(&path)
+}
+
+mod tempdir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new(name: &str) -> Dir {
+            let p = std::env::temp_dir().join(format!("ai4u-cli-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[test]
+fn serve_drives_the_headless_scene_process_and_seeded_runs_repeat() {
+    let dir = tempdir::Dir::new("serve");
+    let a = run_serve_and_sim("5", &dir);
+    let episodes = a["episodes"].as_array().unwrap();
+    assert_eq!(episodes.len(), 6, "3 episodes for each of 2 agents");
+    let reached = episodes
+        .iter()
+        .filter(|e| e["terminated"] == true && e["return"].as_f64().unwrap() > 0.0)
+        .count();
+    assert!(
+        reached >= 4,
+        "the scripted pilot reached the cube only {reached}/6 times: {a}"
+    );
+    assert!(a["observations_checked"].as_u64().unwrap() > 6);
+    // Same seed, same episodes (returns and lengths per agent and episode).
+    let b = run_serve_and_sim("5", &dir);
+    let key = |r: &serde_json::Value| {
+        let mut v: Vec<String> = r["episodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {} {} {:.4}",
+                    e["agent"],
+                    e["episode"],
+                    e["steps"],
+                    e["return"].as_f64().unwrap()
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(key(&a), key(&b));
+}
+
+#[test]
+fn killing_the_engine_mid_episode_ends_serve_with_a_clear_error() {
+    let (mut server, port, out) = serve(&["--ids", "0", "--episodes", "0", "--step-timeout", "10"]);
+    let mut engine = sim(port, &["--agents", "1"]);
+    // Wait until an episode has finished, so the kill lands inside a running one.
+    let mut lines = out.lines();
+    let start = Instant::now();
+    loop {
+        let line = lines.next().expect("serve prints episodes").unwrap();
+        if line.starts_with("agent 0 episode 1:") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no episode finished"
+        );
+    }
+    engine.kill().unwrap();
+    let _ = engine.wait();
+    let killed_at = Instant::now();
+    let status = wait(&mut server, Duration::from_secs(30));
+    assert!(!status.success());
+    let err = stderr_of(&mut server);
+    assert!(
+        err.contains("error:") && err.contains("engine of agent `0` disconnected"),
+        "stderr: {err}"
+    );
+    assert!(
+        killed_at.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        killed_at.elapsed()
+    );
+}
+
+#[test]
+fn serve_names_the_missing_agents_when_no_engine_comes() {
+    let (mut server, _port, _out) = serve(&[
+        "--ids",
+        "0,7",
+        "--episodes",
+        "1",
+        "--connect-timeout",
+        "0.5",
+    ]);
+    let status = wait(&mut server, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(1));
+    let err = stderr_of(&mut server);
+    assert!(
+        err.contains("no engine configured agent(s) 0, 7 within 0.5 s"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn serve_refuses_an_unknown_controller() {
+    let out = ai4u()
+        .args(["serve", "--controller", "nope", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("unknown controller `nope` (built-in: samplescene, generic)"));
+}
+
+#[test]
+fn the_engine_reports_an_unreachable_controller() {
+    // Nothing listens on this port (bound then released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut engine = sim(port, &["--agents", "1", "--connect-timeout", "0.5"]);
+    let status = wait(&mut engine, Duration::from_secs(20));
+    assert!(!status.success());
+    let err = stderr_of(&mut engine);
+    assert!(
+        err.contains(&format!(
+            "cannot connect to the controller at 127.0.0.1:{port}"
+        )),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn demo_reaches_the_cube() {
+    let out = ai4u()
+        .args(["demo", "--agents", "2", "--episodes", "3", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rate: f64 = text
+        .lines()
+        .find(|l| l.contains("success rate"))
+        .and_then(|l| l.split('|').nth(2))
+        .and_then(|v| v.trim().trim_end_matches('%').trim().parse().ok())
+        .unwrap_or_else(|| panic!("no success rate in:\n{text}"));
+    assert!(rate >= 50.0, "success rate {rate}:\n{text}");
+}
