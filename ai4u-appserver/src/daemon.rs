@@ -136,6 +136,8 @@ pub(crate) struct Daemon {
 
 struct Run {
     link: Option<ConnLink>,
+    /// The last state of an episode that ended while no step was waiting (realtime).
+    ended: Option<AgentState>,
     /// The last ticket handed out.
     ticket: u64,
     disconnect_waiters: Vec<(Sender<bool>, Instant)>,
@@ -176,6 +178,7 @@ impl Daemon {
     pub fn run(mut self) {
         let mut run = Run {
             link: None,
+            ended: None,
             ticket: 0,
             disconnect_waiters: Vec::new(),
             waiting: Waiting::None,
@@ -268,6 +271,7 @@ impl Daemon {
             DaemonMsg::Disconnected { conn_id, reason } => {
                 if run.link.as_ref().is_some_and(|l| l.conn_id == conn_id) {
                     run.link = None;
+                    run.ended = None;
                     for (tx, _) in run.disconnect_waiters.drain(..) {
                         let _ = tx.send(true);
                     }
@@ -331,6 +335,12 @@ impl Daemon {
                 };
                 if let Some(e) = refuse {
                     let _ = reply.send(Err(e));
+                    run.ack(group);
+                    return;
+                }
+                if let Some(last) = run.ended.take() {
+                    // The episode is already over: report its end; the action is not applied.
+                    self.finish_step(run, last, reply);
                     run.ack(group);
                     return;
                 }
@@ -402,6 +412,7 @@ impl Daemon {
         group: Option<Arc<Group>>,
     ) {
         run.paused = false;
+        run.ended = None;
         if let Some(ticket) = run.send_ticketed(Command::Reset { fields }, group) {
             run.replace_waiting(Waiting::Reset {
                 reply,
@@ -446,40 +457,13 @@ impl Daemon {
                     }
                 }
             }
+            // A state answers the step when it comes after our action, or when it ends the
+            // episode whatever it answers: in realtime an episode can end while our action
+            // is still on its way, and then that action will never be applied.
             Waiting::Step { reply, ticket, .. }
-                if stamp >= ticket && s.status == AgentStatus::Step =>
+                if s.status == AgentStatus::Step && (stamp >= ticket || s.done || s.truncated) =>
             {
-                let state = State::from_fields(s.fields.clone());
-                let ended = s.done || s.truncated;
-                let r = self.guarded("observation", |c| {
-                    let obs = c.observation(&state)?;
-                    let reward = c.reward(s.reward, &state);
-                    if ended {
-                        c.handle_end_of_episode(&state);
-                    }
-                    Ok((obs, reward))
-                });
-                if ended {
-                    run.episode = false;
-                }
-                match r {
-                    Ok((obs, reward)) => {
-                        let _ = reply.send(Ok(StepResult {
-                            obs,
-                            reward,
-                            terminated: s.done,
-                            truncated: s.truncated && !s.done,
-                            info: info_of(&s),
-                        }));
-                    }
-                    Err(e) => {
-                        self.maybe_fail(run, &e);
-                        let _ = reply.send(Err(AppError::Controller {
-                            id: self.id.clone(),
-                            source: e,
-                        }));
-                    }
-                }
+                self.finish_step(run, s, reply);
             }
             Waiting::Step { reply, ticket, .. }
                 if stamp >= ticket && s.status == AgentStatus::Idle =>
@@ -490,8 +474,48 @@ impl Daemon {
                     id: self.id.clone(),
                 }));
             }
+            Waiting::None
+                if run.episode && s.status == AgentStatus::Step && (s.done || s.truncated) =>
+            {
+                // Realtime: the episode ended between two requests; the next step reports it.
+                run.ended = Some(s);
+            }
             other => run.waiting = other,
         }
+    }
+
+    /// Turns the state that answers a step into the user's [`StepResult`].
+    fn finish_step(&mut self, run: &mut Run, s: AgentState, reply: Reply<StepResult>) {
+        let state = State::from_fields(s.fields.clone());
+        let ended = s.done || s.truncated;
+        let r = self.guarded("observation", |c| {
+            let obs = c.observation(&state)?;
+            let reward = c.reward(s.reward, &state);
+            if ended {
+                c.handle_end_of_episode(&state);
+            }
+            Ok((obs, reward))
+        });
+        if ended {
+            run.episode = false;
+        }
+        let result = match r {
+            Ok((obs, reward)) => Ok(StepResult {
+                obs,
+                reward,
+                terminated: s.done,
+                truncated: s.truncated && !s.done,
+                info: info_of(&s),
+            }),
+            Err(e) => {
+                self.maybe_fail(run, &e);
+                Err(AppError::Controller {
+                    id: self.id.clone(),
+                    source: e,
+                })
+            }
+        };
+        let _ = reply.send(result);
     }
 }
 

@@ -275,3 +275,8 @@ impl AppServer {
             .collect())
     }
 }
+
+/// The README's quick start, compiled as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeQuickStart;

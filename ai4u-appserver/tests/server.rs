@@ -417,3 +417,44 @@ fn the_engine_reports_a_rejection_clearly() {
         "{e}"
     );
 }
+
+#[test]
+fn realtime_episode_ends_reach_a_slow_controller() {
+    // Realtime: the engine keeps applying the last action while the controller thinks, so
+    // an episode can end (here: the goal reached during such a stretch) while the next
+    // action is still on its way. That end must reach the user as the step's result.
+    let server = builder().mode(Mode::Realtime).bind().unwrap();
+    let addr = server.local_addr();
+    let mut opts = engine_opts(addr);
+    opts.mode = Mode::Realtime;
+    let engine = std::thread::spawn(move || {
+        let scene = LineScene::new(&["0"], 0);
+        let r = Requestor::connect(
+            &opts,
+            scene,
+            ai4u_core::engine::DecisionDefaults {
+                frame_skip: 1,
+                repeat_action: true,
+            },
+        )?;
+        r.run().map(|(end, _)| end)
+    });
+    let handles = server.start(&["0"], line_controllers(1)).unwrap();
+    let h = &handles[0];
+    for _episode in 0..3 {
+        h.request_reset(vec![]).unwrap();
+        let mut ended = false;
+        for _ in 0..50 {
+            std::thread::sleep(Duration::from_millis(5));
+            let r = h.request_step(&dx(1.0)).unwrap();
+            if r.done() {
+                assert!(r.terminated && pos(&r.obs) >= 5.0, "{r:?}");
+                ended = true;
+                break;
+            }
+        }
+        assert!(ended, "the episode never ended");
+    }
+    h.stop().unwrap();
+    engine.join().unwrap().unwrap();
+}

@@ -204,8 +204,6 @@ namespace Ai4u.Tests
         }
 
         [Test]
-        [Ignore("ai4u serve --mode realtime --episodes N fails server-side: after the engine reports a truncated tick it still "
-              + "steps the agent (`agent 0 has no running episode: call request_reset first`). Remove once fixed.")]
         public void RealtimeModeRunsToTheEnd()
         {
             var scene = new HeadlessSampleScene(2);

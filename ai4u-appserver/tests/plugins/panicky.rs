@@ -18,7 +18,9 @@ pub struct PanickyLine;
 
 impl Controller for PanickyLine {
     fn action_space(&self) -> Space {
-        BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32).unwrap().into()
+        BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32)
+            .unwrap()
+            .into()
     }
     fn observation_space(&self) -> Space {
         BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32)

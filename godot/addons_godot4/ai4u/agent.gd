@@ -1,0 +1,252 @@
+# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# An ai4u agent: the lifecycle of PROTOCOL.md section 5 for one body.
+#
+# Put it under the body it controls (or set `body_path`), with its sensors, actuators and
+# rewards as children. It has no process callback of its own: the Requestor that serves it
+# calls begin_frame(), tick_state(), on_command() and end_frame() in that order on every
+# physics frame, so all agents of a connection advance in lockstep with one Tick.
+#
+# States: idle (no episode; initial), running, paused, stopped. The scene resets its part
+# of the world by connecting to `episode_reset` (fields such as `seed` are passed on).
+extends Node
+
+const P := preload("res://addons/ai4u/protocol.gd")
+
+signal episode_reset(fields)   # Dictionary name -> plain value (int, float, String...)
+signal episode_ended(done, truncated, steps)
+
+enum State { IDLE, RUNNING, PAUSED, STOPPED }
+
+@export var agent_id := "0"
+@export var body_path := NodePath("..")
+# 0 = no limit; the Welcome's `max_steps` field overrides it.
+@export var max_steps := 3000
+# The decision period in physics frames and whether the action repeats on each of them.
+@export var frame_skip := 4
+@export var repeat_action := true
+@export var group := "ai4u_agent_node"
+
+var body: Node3D
+var state: int = State.IDLE
+var steps := 0
+var episode := 0
+var reward := 0.0          # summed since the previous decision
+var done := false
+var truncated := false
+
+var _new_episode := false  # reset done, the next tick reports status "new episode"
+var _period := -1          # frames applied in the current decision period; -1 = waiting
+var _due := false          # a decision is due: the agent is in the next tick
+var _sensors := []
+var _actuators := {}
+var _rewards := []
+
+func _enter_tree() -> void:
+	add_to_group(group)
+
+func _ready() -> void:
+	body = get_node(body_path) as Node3D
+	if body == null:
+		push_error("ai4u: agent %s: body_path %s is not a Node3D" % [agent_id, body_path])
+	for c in get_children():
+		if c.has_method("read_value"):
+			_sensors.append(c)
+		elif c.has_method("output_spec"):
+			_actuators[c.action_name] = c
+		elif c.has_method("frame_reward"):
+			_rewards.append(c)
+
+func is_stopped() -> bool:
+	return state == State.STOPPED
+
+func get_actuator(action_name: String):
+	return _actuators.get(action_name)
+
+# ------------------------------------------------------------------ metadata
+
+# This agent's entry of the Hello: id, max_steps and the metadata of its sensors and
+# actuators (sensors sharing a field name are merged as in tick_state()).
+func hello_info() -> Dictionary:
+	var inputs := []
+	var by_name := {}
+	for s in _active_sensors():
+		var n: String = s.field_name
+		if by_name.has(n):
+			var i: Dictionary = by_name[n]
+			i["shape"] = [P.shape_len(i["shape"], P.MAX_FRAME_LEN) + P.shape_len(s.get_shape(), P.MAX_FRAME_LEN)]
+			i["range_min"] = min(i["range_min"], s.get_range_min())
+			i["range_max"] = max(i["range_max"], s.get_range_max())
+		else:
+			var i := {"name": n, "kind": s.value_kind(), "shape": s.get_shape(),
+				"range_min": s.get_range_min(), "range_max": s.get_range_max()}
+			by_name[n] = i
+			inputs.append(i)
+	var outputs := []
+	for a in _actuators.values():
+		outputs.append(a.output_spec())
+	return {"id": agent_id, "max_steps": max_steps, "inputs": inputs, "outputs": outputs}
+
+# The Welcome's per-agent config: known fields override the exported settings.
+func configure(fields: Array) -> void:
+	for f in fields:
+		var v: Dictionary = f["value"]
+		match f["name"]:
+			"max_steps":
+				if v["kind"] == P.KIND_INT and v["value"] >= 0:
+					max_steps = v["value"]
+			"frame_skip":
+				if v["kind"] == P.KIND_INT and v["value"] >= 1:
+					frame_skip = v["value"]
+			"repeat_action":
+				if v["kind"] == P.KIND_BOOL:
+					repeat_action = v["value"]
+
+func _active_sensors() -> Array:
+	var out := []
+	for s in _sensors:
+		if s.is_active():
+			out.append(s)
+	return out
+
+# ------------------------------------------------------------------ the frame
+
+# Start of a physics frame: account for the step the world just took and decide whether
+# this agent belongs in the tick.
+func begin_frame() -> void:
+	if state != State.RUNNING or _period <= 0:
+		return
+	for r in _rewards:
+		if r.enabled:
+			reward += r.frame_reward(self)
+			if r.ends_episode(self):
+				done = true
+	# An episode that ended mid-period reports at once rather than after the period.
+	if done or _period >= frame_skip:
+		steps += 1
+		for r in _rewards:
+			if r.enabled:
+				reward += r.decision_reward(self)
+		if not done and max_steps > 0 and steps >= max_steps:
+			truncated = true
+		_period = -1
+		_due = true
+
+# Idle and paused agents are in every tick (they wait for a command); running ones when a
+# decision is due. Stopped agents never are.
+func wants_tick() -> bool:
+	match state:
+		State.IDLE, State.PAUSED:
+			return true
+		State.RUNNING:
+			return _new_episode or _due
+	return false
+
+# This agent's entry of the tick. Reading it consumes the reward, and the episode's last
+# tick (done or truncated) leaves the agent idle.
+func tick_state() -> Dictionary:
+	var status := P.STATUS_IDLE
+	var fields := []
+	if state == State.PAUSED:
+		status = P.STATUS_PAUSED
+	elif state == State.RUNNING:
+		status = P.STATUS_NEW_EPISODE if _new_episode else P.STATUS_STEP
+		fields = read_sensors()
+	var s := {"id": agent_id, "status": status, "reward": reward, "done": done,
+		"truncated": truncated, "steps": steps, "fields": fields}
+	reward = 0.0
+	_new_episode = false
+	_due = false
+	if state == State.RUNNING and (done or truncated):
+		state = State.IDLE
+		emit_signal("episode_ended", done, truncated, steps)
+	return s
+
+# One field per field name; float-array sensors that share a name are concatenated.
+func read_sensors() -> Array:
+	var fields := []
+	var index := {}
+	for s in _active_sensors():
+		var n: String = s.field_name
+		var v: Dictionary = s.read_value(self)
+		var why := P.check_value(v)
+		if why != "":
+			push_error("ai4u: sensor %s: %s" % [s.get_path(), why])
+			continue
+		if index.has(n):
+			var prev: Dictionary = fields[index[n]]["value"]
+			if prev["kind"] != P.KIND_FLOAT_ARRAY or v["kind"] != P.KIND_FLOAT_ARRAY:
+				push_error("ai4u: sensors sharing field `%s` must all be float arrays" % n)
+				continue
+			var data: PackedFloat32Array = prev["data"]
+			data.append_array(v["data"])
+			fields[index[n]]["value"] = P.float_array_value([data.size()], data)
+		else:
+			index[n] = fields.size()
+			fields.append(P.field(n, v))
+	return fields
+
+# A command from the reply to the tick this agent was in (Wait when it had none).
+func on_command(c: Dictionary) -> void:
+	match c["command"]:
+		P.CMD_ACT:
+			if state != State.RUNNING:
+				return
+			var a = get_actuator(c["name"])
+			if a == null:
+				push_warning("ai4u: agent %s has no actuator `%s`; action ignored" % [agent_id, c["name"]])
+			else:
+				var why: String = a.act(c["args"])
+				if why != "":
+					push_warning("ai4u: agent %s: %s; action ignored" % [agent_id, why])
+			_period = 0
+		P.CMD_WAIT:
+			# Nothing new: a running agent keeps simulating with its last action (realtime).
+			if state == State.RUNNING and _period < 0 and not _new_episode:
+				_period = 0
+		P.CMD_RESET:
+			if state != State.STOPPED:
+				reset(c["fields"])
+		P.CMD_PAUSE:
+			if state == State.RUNNING:
+				state = State.PAUSED
+		P.CMD_RESUME:
+			if state == State.PAUSED:
+				state = State.RUNNING
+				# Ask for a fresh decision at the next tick (steps do not grow).
+				_period = -1
+				_due = true
+		P.CMD_STOP:
+			state = State.STOPPED
+
+# End of the frame, before the world steps: running agents apply their action.
+func end_frame(dt: float) -> void:
+	if state != State.RUNNING or _period < 0:
+		return
+	var active := _period == 0 or repeat_action
+	for a in _actuators.values():
+		a.apply(self, dt, active)
+	_period += 1
+
+# Starts a new episode: the scene resets its part of the world (episode_reset), then every
+# sensor, actuator and reward resets its own memory.
+func reset(fields: Array) -> void:
+	state = State.RUNNING
+	steps = 0
+	reward = 0.0
+	done = false
+	truncated = false
+	episode += 1
+	_period = -1
+	_due = false
+	_new_episode = true
+	emit_signal("episode_reset", fields_to_dict(fields))
+	for n in _sensors + _actuators.values() + _rewards:
+		n.on_episode_start(self)
+
+# A field list as {name: plain value}: scalars unwrapped, arrays and images as their dicts.
+static func fields_to_dict(fields: Array) -> Dictionary:
+	var out := {}
+	for f in fields:
+		var v: Dictionary = f["value"]
+		out[f["name"]] = v["value"] if v.has("value") else v
+	return out
