@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export LANG=${LANG:-en_US.UTF-8}
 export CARGO_TERM_COLOR=never
+# The cross-engine Rust test must run Godot here, not skip it.
+export AI4U_REQUIRE_GODOT=1
 
 log() { printf '\n==> %s\n' "$*"; }
 

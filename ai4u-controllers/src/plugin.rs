@@ -2,7 +2,7 @@
 //!
 //! A controller can be compiled into a `cdylib` and loaded by `ai4u serve --plugin PATH`
 //! (or `ai4u_appserver::plugin::Plugin::load`). The plugin crate depends on
-//! `ai4u-controllers` and names what it offers with [`export_controllers!`]:
+//! `ai4u-controllers` and names what it offers with [`export_controllers!`](crate::export_controllers):
 //!
 //! ```ignore
 //! // Cargo.toml: [lib] crate-type = ["cdylib"]
@@ -69,7 +69,7 @@ use crate::{Command, Controller, ControllerError, Result};
 use ai4u_core::metadata::ModelMetadata;
 use ai4u_core::spaces::{Discrete, Sample, Space};
 use ai4u_core::value::State;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -227,12 +227,33 @@ pub const LAYOUT_FINGERPRINT: u64 = fingerprint!(
     ndarray::ArrayD<i64>,
 );
 
-/// A constructor as listed by [`export_controllers!`].
+/// A constructor as listed by [`export_controllers!`](crate::export_controllers).
 pub type Constructor = fn() -> Box<dyn Controller>;
 
 thread_local! {
-    /// The message of the last panic caught in this library on this thread, not yet taken.
-    static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The message of the last panic caught in this library on this thread, not yet taken:
+    /// a `Box<String>` from `Box::into_raw`, or null. A raw pointer in a `Cell` has no
+    /// destructor, so no thread-exit hook into this library is ever registered (one that
+    /// could outlive the library once the server unloads it).
+    static CAUGHT: Cell<*mut String> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+/// Parks `message` for [`TakePanicFn`], replacing one not taken.
+fn park(message: String) {
+    let new = Box::into_raw(Box::new(message));
+    let old = CAUGHT.replace(new);
+    if !old.is_null() {
+        // SAFETY: non-null values of `CAUGHT` come from `Box::into_raw` and are owned by the
+        // slot; `replace` took this one out, so it is freed exactly once.
+        drop(unsafe { Box::from_raw(old) });
+    }
+}
+
+/// Takes the parked panic message, if any.
+fn take() -> Option<String> {
+    let p = CAUGHT.replace(std::ptr::null_mut());
+    // SAFETY: as in `park`: a non-null pointer taken out of the slot is an owned `Box<String>`.
+    (!p.is_null()).then(|| *unsafe { Box::from_raw(p) })
 }
 
 fn payload_message(p: &(dyn std::any::Any + Send)) -> String {
@@ -250,11 +271,7 @@ fn guard<T>(f: impl FnOnce() -> T, placeholder: impl FnOnce() -> T) -> T {
             let message = payload_message(&*payload);
             // Dropping a payload can panic in turn; never let that unwind out of the plugin.
             let _ = catch_unwind(AssertUnwindSafe(move || drop(payload))).map_err(std::mem::forget);
-            let _ = CAUGHT.try_with(|c| {
-                if let Ok(mut slot) = c.try_borrow_mut() {
-                    *slot = Some(message);
-                }
-            });
+            park(message);
             placeholder()
         }
     }
@@ -328,7 +345,7 @@ impl Controller for Guarded {
     }
 }
 
-/// The bodies of the functions [`export_controllers!`] generates. Not a public API.
+/// The bodies of the functions [`export_controllers!`](crate::export_controllers) generates. Not a public API.
 #[doc(hidden)]
 pub mod __export {
     use super::*;
@@ -377,11 +394,7 @@ pub mod __export {
     /// # Safety
     /// `sink` must be safe to call with `ctx` and a valid UTF-8 byte range.
     pub unsafe fn take_panic(sink: PanicSink, ctx: *mut c_void) -> bool {
-        let message = CAUGHT
-            .try_with(|c| c.try_borrow_mut().ok().and_then(|mut s| s.take()))
-            .ok()
-            .flatten();
-        match message {
+        match take() {
             Some(m) => {
                 // SAFETY: `m` is valid UTF-8 for the duration of the call; the caller vouches
                 // for `sink` and `ctx`.

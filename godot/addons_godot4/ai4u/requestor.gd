@@ -240,7 +240,7 @@ func _receive(what: String) -> Dictionary:
 		# Short naps first (a lockstep reply usually comes within a millisecond), then
 		# longer ones so a slow controller does not cost a busy core.
 		OS.delay_usec(nap)
-		nap = min(nap * 2, 2000)
+		nap = mini(nap * 2, 2000)
 	return {"type": P.MSG_INVALID}
 
 func _protocol_error(reason: String) -> bool:

@@ -1,3 +1,4 @@
+# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
 # SAMPLESCENE.md's `move` action: one float array [fb, lr, j, jf], clamped to
 # [-1, -1, 0, 0] .. [1, 1, 1, 1].
 #   fb: walk at fb * walk_speed m/s along the heading; lr: turn at lr * turn_speed deg/s,
@@ -69,7 +70,9 @@ func apply(agent, dt: float, active: bool) -> void:
 		# move_and_slide() integrates over the physics delta; the world's step is `dt`
 		# whatever the time scale, so the velocity is scaled to cover exactly v * dt.
 		var k := dt / max(get_physics_process_delta_time(), 1e-6)
-		velocity = body.move_and_slide(velocity * k, Vector3.UP, true) / k
+		body.velocity = velocity * k
+		body.move_and_slide()
+		velocity = body.velocity / k
 		if body.is_on_floor() and velocity.y < 0.0:
 			velocity.y = 0.0
 	elif body is RigidBody3D:

@@ -1,3 +1,4 @@
+# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
 # A constant reward per decision (SAMPLESCENE.md: -0.01), to make the agent hurry.
 extends "res://addons/ai4u/rewards/reward.gd"
 

@@ -1,3 +1,4 @@
+# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
 # 1 when the body stands on something, else 0: a short ray from just above the feet
 # (the body origin) straight down. A ray rather than CharacterBody3D.is_on_floor() because it
 # also works for a RigidBody3D and right after a reset teleported the body.
@@ -18,5 +19,7 @@ func read(agent) -> PackedFloat32Array:
 static func is_on_ground(body: PhysicsBody3D, above: float, below: float) -> bool:
 	var space := body.get_world().direct_space_state
 	var o := body.global_transform.origin
-	var hit := space.intersect_ray(o + Vector3.UP * above, o - Vector3.UP * below, [body.get_rid()])
+	var exclude: Array[RID] = [body.get_rid()]
+	var q := PhysicsRayQueryParameters3D.create(o + Vector3.UP * above, o - Vector3.UP * below, 0xFFFFFFFF, exclude)
+	var hit := space.intersect_ray(q)
 	return not hit.is_empty()

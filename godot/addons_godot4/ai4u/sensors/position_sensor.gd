@@ -1,3 +1,4 @@
+# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
 # The body's position [x, y, z] in metres, relative to `relative_to` (a Node3D, for example
 # the agent's area) when set, else in world coordinates.
 extends "res://addons/ai4u/sensors/sensor.gd"
@@ -20,5 +21,5 @@ func get_range_max() -> float:
 func read(agent) -> PackedFloat32Array:
 	var p: Vector3 = agent.body.global_transform.origin
 	if not relative_to.is_empty():
-		p = get_node(relative_to).global_transform.xform_inv(p)
+		p = (get_node(relative_to) as Node3D).global_transform.affine_inverse() * p
 	return PackedFloat32Array([p.x, p.y, p.z])

@@ -1,3 +1,4 @@
+# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
 # A rows x cols grid of rays from the agent's eye, each reporting the code of the first thing
 # it hits (SAMPLESCENE.md `vision`, shape [rows, cols, 1], row-major, top row first).
 # Row r points `pitch_start + pitch_step * r` degrees above the horizon (negative = down),
@@ -17,7 +18,7 @@ extends "res://addons/ai4u/sensors/sensor.gd"
 @export var group_codes := {"ai4u_target": 200.0, "ai4u_agent": 100.0, "ai4u_floor": 50.0}
 @export var other_code := 50.0
 @export var miss_code := 0.0
-@export_flags_3d_physics var collision_mask := 0x7FFFFFFF
+@export_flags_3d_physics var collision_mask := 0xFFFFFFFF
 
 func _init() -> void:
 	field_name = "vision"
@@ -41,7 +42,10 @@ func read(agent) -> PackedFloat32Array:
 	fwd = fwd.normalized() if fwd.length() > 1e-6 else Vector3.FORWARD
 	var right := fwd.cross(Vector3.UP)
 	var eye := xf.origin + Vector3.UP * eye_height
-	var exclude := [body.get_rid()] if body is CollisionObject3D else []
+	# PhysicsRayQueryParameters3D wants a typed Array[RID].
+	var exclude: Array[RID] = []
+	if body is CollisionObject3D:
+		exclude.append(body.get_rid())
 	var out := PackedFloat32Array()
 	out.resize(rows * cols)
 	for r in range(rows):
@@ -50,7 +54,8 @@ func read(agent) -> PackedFloat32Array:
 			var yaw := deg_to_rad(yaw_start + yaw_step * c)
 			var flat := fwd * cos(yaw) + right * sin(yaw)
 			var dir := flat * cos(pitch) + Vector3.UP * sin(pitch)
-			var hit := space.intersect_ray(eye, eye + dir * max_distance, exclude, collision_mask)
+			var q := PhysicsRayQueryParameters3D.create(eye, eye + dir * max_distance, collision_mask, exclude)
+			var hit := space.intersect_ray(q)
 			out[r * cols + c] = miss_code if hit.is_empty() else code_of(hit["collider"])
 	return out
 
