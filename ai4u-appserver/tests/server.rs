@@ -458,3 +458,22 @@ fn realtime_episode_ends_reach_a_slow_controller() {
     h.stop().unwrap();
     engine.join().unwrap().unwrap();
 }
+
+#[test]
+fn pause_refuses_steps_until_resume() {
+    let (handles, engine) = start_line(&["0"], builder());
+    let h = &handles[0];
+    h.request_reset(vec![]).unwrap();
+    assert_eq!(pos(&h.request_step(&dx(1.0)).unwrap().obs), 1.0);
+    h.pause().unwrap();
+    let err = h.request_step(&dx(1.0)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "agent `0` is paused: resume it before stepping"
+    );
+    h.resume().unwrap();
+    // The episode goes on where it stopped.
+    assert_eq!(pos(&h.request_step(&dx(1.0)).unwrap().obs), 2.0);
+    h.stop().unwrap();
+    engine.join().unwrap().unwrap();
+}

@@ -38,28 +38,6 @@ def send_frame(c, payload):
     c.sendall(struct.pack("<I", len(payload)) + payload)
 
 
-def string(s):
-    b = s.encode()
-    return struct.pack("<Q", len(b)) + b
-
-
-def hello_ids(p):
-    """The agent ids of a Hello payload (skips the metadata it does not need)."""
-    pos = 4 + 4 + 2
-    for _ in range(2):  # engine, engine_version
-        (n,) = struct.unpack_from("<Q", p, pos)
-        pos += 8 + n
-    if p[pos] == 1:
-        (n,) = struct.unpack_from("<Q", p, pos + 1)
-        pos += 1 + 8 + n
-    else:
-        pos += 1
-    pos += 4  # mode
-    (count,) = struct.unpack_from("<Q", p, pos)
-    (n,) = struct.unpack_from("<Q", p, pos + 8)
-    return count, p[pos + 16 : pos + 16 + n].decode()
-
-
 def main():
     scenario = sys.argv[1]
     srv = socket.socket()
@@ -71,7 +49,6 @@ def main():
     c.settimeout(60)
     hello = read_frame(c)
     assert hello and struct.unpack_from("<I", hello)[0] == 0, "expected a Hello"
-    count, first = hello_ids(hello)
     welcome = struct.pack("<IHI", 1, 2, 0) + struct.pack("<Q", 0)
     send_frame(c, welcome)
     answered = 0
