@@ -53,7 +53,7 @@ fn main() -> anyhow::Result<()> {
     let _raw = RawTerminal::enter();
     agent.request_reset(vec![])?;
     let mut ret = 0.0;
-    for byte in std::io::stdin().bytes() {
+    for byte in std::io::stdin().lock().bytes() {
         let a = match byte?.to_ascii_lowercase() {
             b'w' => action(1.0, 0.0, 0.0, 0.0),
             b's' => action(-1.0, 0.0, 0.0, 0.0),

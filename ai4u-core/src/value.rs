@@ -541,7 +541,7 @@ mod tests {
         let mut s = State::new();
         s.push("done", true);
         s.push("steps", 12i64);
-        assert_eq!(s.get_bool("done").unwrap(), true);
+        assert!(s.get_bool("done").unwrap());
         assert_eq!(s.get_number("steps").unwrap(), 12.0);
         assert_eq!(
             s.get_f32("nope").unwrap_err(),

@@ -245,11 +245,9 @@ impl<S: Scene> Requestor<S> {
     fn after_report(&mut self, i: usize) {
         let a = &mut self.agents[i];
         a.reward = 0.0;
-        if a.phase == Phase::Running {
-            if a.done || a.truncated {
-                a.phase = Phase::Idle;
-                a.action = None;
-            }
+        if a.phase == Phase::Running && (a.done || a.truncated) {
+            a.phase = Phase::Idle;
+            a.action = None;
         }
     }
 

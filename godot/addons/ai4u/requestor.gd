@@ -100,7 +100,7 @@ func _handshake() -> bool:
 		"mode": want_mode, "agents": infos}
 	if not _send(hello):
 		return false
-	var m := _receive("the Welcome")
+	var m := _receive("the Hello")
 	if m["type"] == P.MSG_INVALID:
 		return false
 	if m["type"] == P.MSG_REJECT:
@@ -137,7 +137,7 @@ func _frame() -> void:
 			states.append(a.tick_state())
 		if not _send({"type": P.MSG_TICK, "seq": seq, "agents": states}):
 			return
-		var m := _receive("the reply to tick %d" % seq)
+		var m := _receive("tick %d" % seq)
 		if m["type"] == P.MSG_INVALID:
 			return
 		if m["type"] == P.MSG_ERROR:
@@ -196,8 +196,8 @@ func _send(msg: Dictionary) -> bool:
 		return _fail("cannot send a %s to the controller (error %d)" % [P.MSG_NAMES[msg["type"]], err])
 	return true
 
-# Blocks until one whole message has arrived. On failure it has already reported it and
-# returns {"type": MSG_INVALID}.
+# Blocks until one whole message, the answer to `what`, has arrived. On failure it has
+# already reported it and returns {"type": MSG_INVALID}.
 func _receive(what: String) -> Dictionary:
 	var deadline := OS.get_ticks_msec() + int(reply_timeout * 1000.0)
 	var nap := 20
@@ -217,13 +217,13 @@ func _receive(what: String) -> Dictionary:
 					_protocol_error(m["error"])
 				return m
 		if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
-			_fail("the controller closed the connection while this engine waited for %s" % what)
+			_fail("the controller closed the connection while this engine waited for its answer to %s" % what)
 			return {"type": P.MSG_INVALID}
 		var avail := _tcp.get_available_bytes()
 		if avail > 0:
 			var got: Array = _tcp.get_partial_data(avail)
 			if got[0] != OK:
-				_fail("lost the connection to the controller while waiting for %s (error %d)" % [what, got[0]])
+				_fail("lost the connection to the controller while waiting for its answer to %s (error %d)" % [what, got[0]])
 				return {"type": P.MSG_INVALID}
 			_inbuf.append_array(got[1])
 			nap = 20

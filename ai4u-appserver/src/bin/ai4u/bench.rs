@@ -110,13 +110,11 @@ fn raw_ping_pong(up: usize, down: usize, seconds: f64) -> Result<f64> {
     Ok(rate)
 }
 
-fn start_echo(
-    agents: usize,
-    width: usize,
-) -> Result<(
-    Vec<ControllerHandle>,
-    std::thread::JoinHandle<Result<ai4u_sim::RunSummary, ai4u_core::engine::EngineError>>,
-)> {
+/// The echo engine's thread, as `ai4u_sim::spawn_echo_engine` returns it.
+type EngineThread =
+    std::thread::JoinHandle<Result<ai4u_sim::RunSummary, ai4u_core::engine::EngineError>>;
+
+fn start_echo(agents: usize, width: usize) -> Result<(Vec<ControllerHandle>, EngineThread)> {
     let server = AppServer::builder()
         .port(0)
         .connect_timeout(Duration::from_secs(20))
