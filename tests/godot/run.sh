@@ -3,7 +3,8 @@
 #   bash tests/godot/run.sh
 # 1. every Godot 3 script and scene of the addon and demo compiles (load_check.gd);
 # 2. the GDScript codec against tests/vectors (byte-identical round trip, .json semantics)
-#    and against malformed payloads (codec_test.gd);
+#    and against malformed payloads (codec_test.gd); the agent lifecycle on a demo area
+#    without a network (lifecycle_test.gd);
 # 3. the Godot 4 port: gdparse accepts every file, and no Godot-3-only API is left in it;
 # 4. live: the demo against the real `ai4u serve` (2 agents x 2 episodes), then the demo's
 #    failures: controller unreachable, token rejected, controller killed, controller silent
@@ -54,6 +55,7 @@ script_suite() {
 # ------------------------------------------------------------------ 1-2: Godot 3 scripts
 script_suite load "$TESTS/load_check.gd"
 script_suite codec "$TESTS/codec_test.gd" -- "--vectors=$ROOT/tests/vectors"
+script_suite lifecycle "$TESTS/lifecycle_test.gd"
 
 # ------------------------------------------------------------------ 3: Godot 4 port
 G4_FILES=$(find godot/addons_godot4 -name '*.gd' | sort)

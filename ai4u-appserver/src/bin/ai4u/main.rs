@@ -56,6 +56,7 @@ impl From<ModeArg> for Mode {
 
 #[derive(Args, Clone)]
 struct NetArgs {
+    /// Address to listen on (0.0.0.0 to accept engines from other machines).
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
     /// 0 picks a free port (printed on the first line).
