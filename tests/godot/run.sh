@@ -135,6 +135,27 @@ EOF
     fail "smoke: ai4u serve did not print its port"; kill "$CTL_PID" 2>/dev/null; cat "$TMP/serve.out.err"
   fi
 
+  # Realtime: the controller answers every tick at once and Godot keeps simulating in real
+  # time; episodes that end while an action is on its way must still be reported.
+  if start_controller "$TMP/rt.out" "$AI4U_BIN" serve --controller samplescene --ids 0,1 --port 0 \
+      --mode realtime --episodes 2 --max-steps 300 --report "$TMP/rt.json"; then
+    run_demo realtime 240 "--ai4u_port=$PORT" --ai4u_agents=2
+    timeout 60 tail --pid="$CTL_PID" -f /dev/null
+    wait "$CTL_PID"; RT_RC=$?
+    if [ "$GODOT_RC" = 0 ] && [ "$RT_RC" = 0 ] && python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert len(r['episodes']) == 4, r
+assert all(e['terminated'] or e['truncated'] for e in r['episodes']), r
+" "$TMP/rt.json"; then
+      pass "realtime: 2 agents x 2 episodes, both processes exit 0"
+    else
+      fail "realtime: demo exit $GODOT_RC, serve exit $RT_RC"; tail -5 "$TMP/rt.out.err"; tail -5 "$TMP/realtime.godot"
+    fi
+  else
+    fail "realtime: ai4u serve did not start"
+  fi
+
   # Wrong token: the controller rejects the Hello.
   if start_controller "$TMP/token.out" "$AI4U_BIN" serve --controller samplescene --ids 0 --port 0 \
       --token s3cret --connect-timeout 20; then
