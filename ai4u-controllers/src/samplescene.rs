@@ -12,7 +12,7 @@ pub const CODE_FLOOR: f32 = 50.0;
 pub const CODE_AGENT: f32 = 100.0;
 pub const CODE_TARGET: f32 = 200.0;
 
-/// Controls the SampleScene agent: action `move` = Box([-1,-1,0,0], [1,1,1,1]) f32 as
+/// Controls the SampleScene agent: action `move` = `Box([-1, -1, 0, 0], [1, 1, 1, 1])` f32 as
 /// `[fb, lr, j, jf]`; observation `Dict{array: Box(-1, 1, (7,)), vision: Box(0, 255, (10, 10, 1))}`.
 #[derive(Debug, Clone)]
 pub struct SampleSceneController {
