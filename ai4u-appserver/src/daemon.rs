@@ -59,7 +59,7 @@ impl ConnLink {
     }
 }
 
-pub(crate) type Reply<T> = Sender<Result<T, AppError>>;
+pub(crate) use crate::reply::Reply;
 
 pub(crate) enum DaemonMsg {
     /// An engine declared this agent. The answer goes back before the Welcome is sent.
@@ -291,7 +291,7 @@ impl Daemon {
                 group,
             } => {
                 if let Some(reason) = &run.failed {
-                    let _ = reply.send(Err(AppError::Failed {
+                    reply.send(Err(AppError::Failed {
                         id: self.id.clone(),
                         reason: reason.clone(),
                     }));
@@ -334,7 +334,7 @@ impl Daemon {
                     None
                 };
                 if let Some(e) = refuse {
-                    let _ = reply.send(Err(e));
+                    reply.send(Err(e));
                     run.ack(group);
                     return;
                 }
@@ -353,12 +353,12 @@ impl Daemon {
                                 ticket,
                             });
                         } else {
-                            let _ = reply.send(Err(self.gone()));
+                            reply.send(Err(self.gone()));
                         }
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        let _ = reply.send(Err(AppError::Controller {
+                        reply.send(Err(AppError::Controller {
                             id: self.id.clone(),
                             source: e,
                         }));
@@ -384,7 +384,7 @@ impl Daemon {
                 } else {
                     Err(self.gone())
                 };
-                let _ = reply.send(r);
+                reply.send(r);
             }
             DaemonMsg::WaitDisconnected { reply, deadline } => {
                 if run.link.is_none() {
@@ -420,7 +420,7 @@ impl Daemon {
                 ticket,
             });
         } else {
-            let _ = reply.send(Err(self.gone()));
+            reply.send(Err(self.gone()));
         }
     }
 
@@ -446,11 +446,11 @@ impl Daemon {
                 match r {
                     Ok(obs) => {
                         run.episode = true;
-                        let _ = reply.send(Ok((obs, info_of(&s))));
+                        reply.send(Ok((obs, info_of(&s))));
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        let _ = reply.send(Err(AppError::Controller {
+                        reply.send(Err(AppError::Controller {
                             id: self.id.clone(),
                             source: e,
                         }));
@@ -470,7 +470,7 @@ impl Daemon {
             {
                 // The engine ended the episode on its own (e.g. a scene reload).
                 run.episode = false;
-                let _ = reply.send(Err(AppError::NoEpisode {
+                reply.send(Err(AppError::NoEpisode {
                     id: self.id.clone(),
                 }));
             }
@@ -515,7 +515,7 @@ impl Daemon {
                 })
             }
         };
-        let _ = reply.send(result);
+        reply.send(result);
     }
 }
 
@@ -567,10 +567,10 @@ impl Run {
         match std::mem::replace(&mut self.waiting, Waiting::None) {
             Waiting::None => {}
             Waiting::Connect { reply, .. } | Waiting::Reset { reply, .. } => {
-                let _ = reply.send(Err(e));
+                reply.send(Err(e));
             }
             Waiting::Step { reply, .. } => {
-                let _ = reply.send(Err(e));
+                reply.send(Err(e));
             }
         }
     }

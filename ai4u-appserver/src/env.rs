@@ -1,18 +1,83 @@
 //! Gymnasium-style environments on top of controller handles: [`Env`] for one agent,
 //! [`VecEnv`] for many stepped together, [`ParallelEnv`] for PettingZoo's Parallel API.
 
-use crate::daemon::Group;
+use crate::daemon::{DaemonMsg, Group};
 use crate::error::{AppError, Result};
-use crate::handle::{ControllerHandle, Info, Pending, StepResult};
+use crate::handle::{ControllerHandle, Info, StepResult};
+use crate::reply::{Latch, Reply};
 use ai4u_core::spaces::{Sample, Space};
 use ai4u_core::value::Field;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-fn group<'a>(ids: impl IntoIterator<Item = &'a str>) -> Arc<Group> {
-    Arc::new(Group {
-        members: ids.into_iter().map(str::to_owned).collect(),
-    })
+/// One request of a batch.
+enum Request {
+    Reset(Vec<Field>),
+    Step(Sample),
+}
+
+/// Its answer.
+enum Answer {
+    Reset(Sample, Info),
+    Step(StepResult),
+}
+
+/// Sends `requests[i]` to `handles[i]`, all as one group (so a connection sends them in one
+/// reply), and waits once for every answer (so the caller wakes once, not once per agent).
+fn batch(handles: &[&ControllerHandle], requests: Vec<Request>) -> Vec<Result<Answer>> {
+    let group = Arc::new(Group {
+        members: handles.iter().map(|h| h.id().to_owned()).collect(),
+    });
+    let n_resets = requests
+        .iter()
+        .filter(|r| matches!(r, Request::Reset(_)))
+        .count();
+    let resets = Latch::new(n_resets);
+    let steps = Latch::new(requests.len() - n_resets);
+    let (mut reset_ids, mut step_ids, mut is_reset) = (Vec::new(), Vec::new(), Vec::new());
+    for (h, req) in handles.iter().zip(requests) {
+        let group = Some(group.clone());
+        is_reset.push(matches!(req, Request::Reset(_)));
+        h.send_into(match req {
+            Request::Reset(fields) => {
+                reset_ids.push(h.id());
+                DaemonMsg::Reset {
+                    fields,
+                    reply: Reply::batch(&resets, reset_ids.len() - 1),
+                    group,
+                }
+            }
+            Request::Step(action) => {
+                step_ids.push(h.id());
+                DaemonMsg::Step {
+                    action,
+                    reply: Reply::batch(&steps, step_ids.len() - 1),
+                    group,
+                }
+            }
+        });
+    }
+    // The daemons enforce the step timeout; the margin covers daemons that cannot answer.
+    let wait = handles.iter().map(|h| h.timeout).max().unwrap_or_default() + Duration::from_secs(5);
+    let mut reset_answers = resets.wait(wait, &reset_ids).into_iter();
+    let mut step_answers = steps.wait(wait, &step_ids).into_iter();
+    is_reset
+        .into_iter()
+        .map(|reset| {
+            if reset {
+                reset_answers
+                    .next()
+                    .expect("one answer per reset")
+                    .map(|(o, i)| Answer::Reset(o, i))
+            } else {
+                step_answers
+                    .next()
+                    .expect("one answer per step")
+                    .map(Answer::Step)
+            }
+        })
+        .collect()
 }
 
 /// Gymnasium's `Env`: `reset(seed, options) -> (obs, info)`, `step(action) -> StepResult`.
@@ -70,8 +135,8 @@ pub struct VecStep {
 
 /// Several agents stepped together, with Gymnasium's next-step autoreset.
 ///
-/// All sub-environments' requests go out before any answer is awaited, so agents served by
-/// one engine connection share one tick and one reply.
+/// Each call sends every sub-environment's request before waiting, as one batch: agents
+/// served by one engine connection share one tick and one reply.
 ///
 /// **Autoreset (next step).** When sub-environment `i` ends at step `t` (terminated or
 /// truncated), step `t` returns its last observation as usual. At step `t + 1` its action is
@@ -121,21 +186,25 @@ impl VecEnv {
         self.envs[0].observation_space()
     }
 
+    fn handles(&self) -> Vec<&ControllerHandle> {
+        self.envs.iter().collect()
+    }
+
     /// Resets every sub-environment; with a seed, sub-environment `i` gets `seed + i`.
     pub fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<Sample>, Vec<Info>)> {
-        let g = group(self.envs.iter().map(|e| e.id()));
-        let pending = self
-            .envs
-            .iter()
-            .enumerate()
-            .map(|(i, e)| e.send_reset_in(reset_fields(seed.map(|s| s + i as u64), None), &g))
-            .collect::<Result<Vec<_>>>()?;
-        let mut obs = Vec::with_capacity(pending.len());
-        let mut infos = Vec::with_capacity(pending.len());
-        for p in pending {
-            let (o, i) = p.wait()?;
-            obs.push(o);
-            infos.push(i);
+        let requests = (0..self.envs.len())
+            .map(|i| Request::Reset(reset_fields(seed.map(|s| s + i as u64), None)))
+            .collect();
+        let mut obs = Vec::with_capacity(self.envs.len());
+        let mut infos = Vec::with_capacity(self.envs.len());
+        for answer in batch(&self.handles(), requests) {
+            match answer? {
+                Answer::Reset(o, i) => {
+                    obs.push(o);
+                    infos.push(i);
+                }
+                Answer::Step(_) => unreachable!("only resets were sent"),
+            }
         }
         self.needs_reset.iter_mut().for_each(|r| *r = false);
         Ok((obs, infos))
@@ -143,27 +212,24 @@ impl VecEnv {
 
     /// Steps every sub-environment with its action (see the autoreset rule above).
     pub fn step(&mut self, actions: &[Sample]) -> Result<VecStep> {
-        if actions.len() != self.envs.len() {
+        let n = self.envs.len();
+        if actions.len() != n {
             return Err(AppError::Usage(format!(
-                "{} actions for {} environments",
-                actions.len(),
-                self.envs.len()
+                "{} actions for {n} environments",
+                actions.len()
             )));
         }
-        enum Sent {
-            Reset(Pending<(Sample, Info)>),
-            Step(Pending<StepResult>),
-        }
-        let g = group(self.envs.iter().map(|e| e.id()));
-        let mut sent = Vec::with_capacity(self.envs.len());
-        for (i, (env, action)) in self.envs.iter().zip(actions).enumerate() {
-            sent.push(if self.needs_reset[i] {
-                Sent::Reset(env.send_reset_in(Vec::new(), &g)?)
-            } else {
-                Sent::Step(env.send_step_in(action.clone(), &g)?)
-            });
-        }
-        let n = sent.len();
+        let requests = actions
+            .iter()
+            .zip(&self.needs_reset)
+            .map(|(a, &reset)| {
+                if reset {
+                    Request::Reset(Vec::new())
+                } else {
+                    Request::Step(a.clone())
+                }
+            })
+            .collect();
         let mut out = VecStep {
             obs: Vec::with_capacity(n),
             rewards: Vec::with_capacity(n),
@@ -171,27 +237,17 @@ impl VecEnv {
             truncated: Vec::with_capacity(n),
             infos: Vec::with_capacity(n),
         };
-        for (i, s) in sent.into_iter().enumerate() {
-            match s {
-                Sent::Reset(p) => {
-                    let (obs, info) = p.wait()?;
-                    self.needs_reset[i] = false;
-                    out.obs.push(obs);
-                    out.rewards.push(0.0);
-                    out.terminated.push(false);
-                    out.truncated.push(false);
-                    out.infos.push(info);
-                }
-                Sent::Step(p) => {
-                    let r = p.wait()?;
-                    self.needs_reset[i] = r.done();
-                    out.obs.push(r.obs);
-                    out.rewards.push(r.reward);
-                    out.terminated.push(r.terminated);
-                    out.truncated.push(r.truncated);
-                    out.infos.push(r.info);
-                }
-            }
+        for (i, answer) in batch(&self.handles(), requests).into_iter().enumerate() {
+            let (obs, reward, terminated, truncated, info) = match answer? {
+                Answer::Reset(obs, info) => (obs, 0.0, false, false, info),
+                Answer::Step(r) => (r.obs, r.reward, r.terminated, r.truncated, r.info),
+            };
+            self.needs_reset[i] = terminated || truncated;
+            out.obs.push(obs);
+            out.rewards.push(reward);
+            out.terminated.push(terminated);
+            out.truncated.push(truncated);
+            out.infos.push(info);
         }
         Ok(out)
     }
@@ -262,25 +318,18 @@ impl ParallelEnv {
         &mut self,
         seed: Option<u64>,
     ) -> Result<(BTreeMap<String, Sample>, BTreeMap<String, Info>)> {
-        let g = group(self.possible.iter().map(String::as_str));
-        let pending = self
-            .possible
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                Ok((
-                    id.clone(),
-                    self.handles[id]
-                        .send_reset_in(reset_fields(seed.map(|s| s + i as u64), None), &g)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let handles: Vec<&ControllerHandle> =
+            self.possible.iter().map(|id| &self.handles[id]).collect();
+        let requests = (0..handles.len())
+            .map(|i| Request::Reset(reset_fields(seed.map(|s| s + i as u64), None)))
+            .collect();
         let mut obs = BTreeMap::new();
         let mut infos = BTreeMap::new();
-        for (id, p) in pending {
-            let (o, i) = p.wait()?;
-            obs.insert(id.clone(), o);
-            infos.insert(id, i);
+        for (id, answer) in self.possible.iter().zip(batch(&handles, requests)) {
+            if let Answer::Reset(o, i) = answer? {
+                obs.insert(id.clone(), o);
+                infos.insert(id.clone(), i);
+            }
         }
         self.agents = self.possible.clone();
         Ok((obs, infos))
@@ -301,28 +350,25 @@ impl ParallelEnv {
                 "no action for live agent `{missing}`"
             )));
         }
-        let g = group(self.agents.iter().map(String::as_str));
-        let pending = self
-            .agents
+        let live = self.agents.clone();
+        let handles: Vec<&ControllerHandle> = live.iter().map(|id| &self.handles[id]).collect();
+        let requests = live
             .iter()
-            .map(|id| {
-                Ok((
-                    id.clone(),
-                    self.handles[id].send_step_in(actions[id].clone(), &g)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
+            .map(|id| Request::Step(actions[id].clone()))
+            .collect();
         let mut out = ParallelStep::default();
-        for (id, p) in pending {
-            let r = p.wait()?;
+        for (id, answer) in live.iter().zip(batch(&handles, requests)) {
+            let Answer::Step(r) = answer? else {
+                unreachable!("only steps were sent")
+            };
             if r.done() {
-                self.agents.retain(|a| a != &id);
+                self.agents.retain(|a| a != id);
             }
             out.observations.insert(id.clone(), r.obs);
             out.rewards.insert(id.clone(), r.reward);
             out.terminations.insert(id.clone(), r.terminated);
             out.truncations.insert(id.clone(), r.truncated);
-            out.infos.insert(id, r.info);
+            out.infos.insert(id.clone(), r.info);
         }
         Ok(out)
     }

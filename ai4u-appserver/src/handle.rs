@@ -1,7 +1,8 @@
 //! [`ControllerHandle`]: the user's side of one agent.
 
-use crate::daemon::{DaemonMsg, Group};
+use crate::daemon::DaemonMsg;
 use crate::error::{AppError, Result};
+use crate::reply::Reply;
 use crate::ServerGuard;
 use ai4u_core::spaces::{Sample, Space};
 use ai4u_core::value::{Field, State};
@@ -97,14 +98,22 @@ impl ControllerHandle {
         &self.observation_space
     }
 
-    fn send<T>(&self, make: impl FnOnce(Sender<Result<T>>) -> DaemonMsg) -> Result<Pending<T>> {
+    fn send<T>(&self, make: impl FnOnce(Reply<T>) -> DaemonMsg) -> Result<Pending<T>> {
         let (tx, rx) = bounded(1);
-        self.tx.send(make(tx)).map_err(|_| AppError::ServerGone)?;
+        self.tx
+            .send(make(Reply::channel(tx)))
+            .map_err(|_| AppError::ServerGone)?;
         Ok(Pending {
             id: self.id.clone(),
             rx,
             timeout: self.timeout,
         })
+    }
+
+    /// Sends a request whose answer goes to `reply` (a batch slot). If the daemon is gone
+    /// the request is dropped, and with it the reply, which then answers `ServerGone`.
+    pub(crate) fn send_into(&self, msg: DaemonMsg) {
+        let _ = self.tx.send(msg);
     }
 
     /// Starts a new episode; `fields` go to the engine (e.g. `Field::new("seed", 7i64)`).
@@ -119,30 +128,6 @@ impl ControllerHandle {
             fields,
             reply,
             group: None,
-        })
-    }
-
-    pub(crate) fn send_reset_in(
-        &self,
-        fields: Vec<Field>,
-        group: &Arc<Group>,
-    ) -> Result<Pending<(Sample, Info)>> {
-        self.send(|reply| DaemonMsg::Reset {
-            fields,
-            reply,
-            group: Some(group.clone()),
-        })
-    }
-
-    pub(crate) fn send_step_in(
-        &self,
-        action: Sample,
-        group: &Arc<Group>,
-    ) -> Result<Pending<StepResult>> {
-        self.send(|reply| DaemonMsg::Step {
-            action,
-            reply,
-            group: Some(group.clone()),
         })
     }
 

@@ -22,6 +22,7 @@ mod env;
 mod error;
 mod handle;
 pub mod plugin;
+mod reply;
 mod server;
 
 pub use env::{Env, ParallelEnv, ParallelStep, VecEnv, VecStep};
