@@ -131,6 +131,19 @@ impl Drop for Registration {
     }
 }
 
+/// The episode length the agent will really have: the Welcome's `max_steps` override when
+/// the server sends one, else the engine's own.
+fn effective_max_steps(config: &[Field], declared: u32) -> u32 {
+    config
+        .iter()
+        .find(|f| f.name == "max_steps")
+        .and_then(|f| match f.value {
+            ai4u_core::value::Value::Int(n) => u32::try_from(n).ok(),
+            _ => None,
+        })
+        .unwrap_or(declared)
+}
+
 /// Checks a Hello; the error is the Reject reason.
 fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
     if h.magic != MAGIC {
@@ -255,7 +268,7 @@ where
         };
         let msg = DaemonMsg::Configure {
             link,
-            max_steps: a.max_steps,
+            max_steps: effective_max_steps(&opts.agent_config, a.max_steps),
             metadata: a.metadata.clone(),
             done,
         };

@@ -477,3 +477,58 @@ fn pause_refuses_steps_until_resume() {
     h.stop().unwrap();
     engine.join().unwrap().unwrap();
 }
+
+#[test]
+fn controllers_learn_the_real_episode_length() {
+    use std::sync::{Arc, Mutex};
+    struct Recorder(Arc<Mutex<Vec<u32>>>, LineController);
+    impl ai4u_controllers::Controller for Recorder {
+        fn action_space(&self) -> ai4u_core::spaces::Space {
+            self.1.action_space()
+        }
+        fn observation_space(&self) -> ai4u_core::spaces::Space {
+            self.1.observation_space()
+        }
+        fn action_name(&self) -> &str {
+            "move"
+        }
+        fn handle_configuration(
+            &mut self,
+            _id: &str,
+            max_steps: u32,
+            _m: &ai4u_core::metadata::ModelMetadata,
+        ) -> ai4u_controllers::Result<()> {
+            self.0.lock().unwrap().push(max_steps);
+            Ok(())
+        }
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let recorder = |seen: &Arc<Mutex<Vec<u32>>>| -> Vec<Box<dyn ai4u_controllers::Controller>> {
+        vec![Box::new(Recorder(
+            seen.clone(),
+            LineController { panic_on: None },
+        ))]
+    };
+    // The engine declares 40; without an override the controller hears 40.
+    let server = builder().bind().unwrap();
+    let engine = spawn_line_engine(engine_opts(server.local_addr()), &["0"], 40);
+    let handles = server.start(&["0"], recorder(&seen)).unwrap();
+    handles[0].stop().unwrap();
+    engine.join().unwrap().unwrap();
+    // The server overrides it with 7: the controller hears 7, and the engine truncates at 7.
+    let server = builder()
+        .agent_config(Field::new("max_steps", 7i64))
+        .bind()
+        .unwrap();
+    let engine = spawn_line_engine(engine_opts(server.local_addr()), &["0"], 40);
+    let handles = server.start(&["0"], recorder(&seen)).unwrap();
+    handles[0].request_reset(vec![]).unwrap();
+    let mut steps = 0;
+    while !handles[0].request_step(&dx(0.0)).unwrap().truncated {
+        steps += 1;
+    }
+    assert_eq!(steps + 1, 7);
+    handles[0].stop().unwrap();
+    engine.join().unwrap().unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![40, 7]);
+}
