@@ -8,7 +8,6 @@ use ai4u_controllers::Controller;
 use ai4u_core::spaces::{self, Sample, Space};
 use ai4u_core::value::Field;
 use anyhow::{bail, Context, Result};
-use ndarray::ArrayD;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -41,27 +40,14 @@ pub struct Report {
     pub seconds: f64,
 }
 
+/// The zero action, clamped into the space (Box), or a sample where zero means nothing.
 fn noop_action(space: &Space, rng: &mut spaces::SpaceRng) -> Sample {
     match space {
         Space::Box(b) => {
-            let zeros = ArrayD::<f64>::zeros(b.shape()).zip_map_clamp(b.low(), b.high());
+            let zeros = ndarray::Zip::from(b.low()).and(b.high()).map_collect(|&l, &h| 0f64.max(l).min(h));
             b.cast(&zeros).unwrap_or_else(|_| space.sample(rng))
         }
         _ => space.sample(rng),
-    }
-}
-
-trait ClampZip {
-    fn zip_map_clamp(self, low: &ArrayD<f64>, high: &ArrayD<f64>) -> ArrayD<f64>;
-}
-
-impl ClampZip for ArrayD<f64> {
-    fn zip_map_clamp(mut self, low: &ArrayD<f64>, high: &ArrayD<f64>) -> ArrayD<f64> {
-        ndarray::Zip::from(&mut self)
-            .and(low)
-            .and(high)
-            .for_each(|x, &l, &h| *x = x.max(l).min(h));
-        self
     }
 }
 
