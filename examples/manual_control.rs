@@ -31,10 +31,7 @@ impl RawTerminal {
 impl Drop for RawTerminal {
     fn drop(&mut self) {
         if self.0 {
-            let _ = Command::new("stty")
-                .args(["icanon", "echo"])
-                .stdin(std::process::Stdio::inherit())
-                .status();
+            let _ = Command::new("stty").args(["icanon", "echo"]).stdin(std::process::Stdio::inherit()).status();
         }
     }
 }
@@ -89,11 +86,7 @@ fn main() -> anyhow::Result<()> {
         if r.terminated || r.truncated {
             println!(
                 "\repisode over ({}); press E for a new one",
-                if r.terminated {
-                    "terminated"
-                } else {
-                    "truncated"
-                }
+                if r.terminated { "terminated" } else { "truncated" }
             );
         }
     }
@@ -102,8 +95,5 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn rand_seed() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as i64).unwrap_or(0)
 }

@@ -19,11 +19,7 @@ fn main() -> anyhow::Result<()> {
         let mut returns: BTreeMap<String, f32> = BTreeMap::new();
         let mut steps = 0;
         while !env.agents().is_empty() {
-            let actions = env
-                .agents()
-                .iter()
-                .map(|id| (id.clone(), pilot.act(&obs[id])))
-                .collect();
+            let actions = env.agents().iter().map(|id| (id.clone(), pilot.act(&obs[id]))).collect();
             let s = env.step(&actions)?;
             for (id, r) in &s.rewards {
                 *returns.entry(id.clone()).or_default() += r;
@@ -31,9 +27,7 @@ fn main() -> anyhow::Result<()> {
             obs = s.observations;
             steps += 1;
         }
-        println!(
-            "round {round}: all agents done after {steps} parallel steps; returns {returns:?}"
-        );
+        println!("round {round}: all agents done after {steps} parallel steps; returns {returns:?}");
     }
     env.close()?;
     Ok(())

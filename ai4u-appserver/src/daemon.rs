@@ -48,14 +48,7 @@ pub(crate) struct ConnLink {
 
 impl ConnLink {
     fn send(&self, ticket: u64, command: Option<Command>, group: Option<Arc<Group>>) -> bool {
-        self.tx
-            .send(ConnCmd {
-                index: self.index,
-                ticket,
-                command,
-                group,
-            })
-            .is_ok()
+        self.tx.send(ConnCmd { index: self.index, ticket, command, group }).is_ok()
     }
 }
 
@@ -168,10 +161,7 @@ impl Daemon {
         let ctl = &mut *self.controller;
         match catch_unwind(AssertUnwindSafe(|| f(ctl))) {
             Ok(r) => r,
-            Err(p) => Err(ControllerError::Panicked {
-                callback,
-                message: panic_message(p),
-            }),
+            Err(p) => Err(ControllerError::Panicked { callback, message: panic_message(p) }),
         }
     }
 
@@ -221,25 +211,15 @@ impl Daemon {
             Waiting::Step { .. } => "the state after the action",
             Waiting::None => return,
         };
-        run.fail_waiting(AppError::Timeout {
-            id: self.id.clone(),
-            what,
-            waited: self.timeout,
-        });
+        run.fail_waiting(AppError::Timeout { id: self.id.clone(), what, waited: self.timeout });
     }
 
     fn handle(&mut self, run: &mut Run, msg: DaemonMsg) {
         match msg {
-            DaemonMsg::Configure {
-                link,
-                max_steps,
-                metadata,
-                done,
-            } => {
+            DaemonMsg::Configure { link, max_steps, metadata, done } => {
                 let id = self.id.clone();
-                let result = self.guarded("handle_configuration", |c| {
-                    c.handle_configuration(&id, max_steps, &metadata)
-                });
+                let result =
+                    self.guarded("handle_configuration", |c| c.handle_configuration(&id, max_steps, &metadata));
                 match result {
                     Ok(()) => {
                         let _ = done.send(Ok(()));
@@ -253,12 +233,8 @@ impl Daemon {
                                 observation_space: self.controller.observation_space(),
                             });
                         }
-                        if let Waiting::Connect {
-                            fields,
-                            reply,
-                            group,
-                            ..
-                        } = std::mem::replace(&mut run.waiting, Waiting::None)
+                        if let Waiting::Connect { fields, reply, group, .. } =
+                            std::mem::replace(&mut run.waiting, Waiting::None)
                         {
                             self.send_reset(run, fields, reply, group);
                         }
@@ -277,24 +253,14 @@ impl Daemon {
                     }
                     run.episode = false;
                     if !matches!(run.waiting, Waiting::Connect { .. }) {
-                        run.fail_waiting(AppError::Disconnected {
-                            id: self.id.clone(),
-                            reason,
-                        });
+                        run.fail_waiting(AppError::Disconnected { id: self.id.clone(), reason });
                     }
                 }
             }
             DaemonMsg::State(s, ticket) => self.on_state(run, s, ticket),
-            DaemonMsg::Reset {
-                fields,
-                reply,
-                group,
-            } => {
+            DaemonMsg::Reset { fields, reply, group } => {
                 if let Some(reason) = &run.failed {
-                    reply.send(Err(AppError::Failed {
-                        id: self.id.clone(),
-                        reason: reason.clone(),
-                    }));
+                    reply.send(Err(AppError::Failed { id: self.id.clone(), reason: reason.clone() }));
                     run.ack(group);
                 } else if run.link.is_none() {
                     run.replace_waiting(Waiting::Connect {
@@ -307,29 +273,15 @@ impl Daemon {
                     self.send_reset(run, fields, reply, group);
                 }
             }
-            DaemonMsg::Step {
-                action,
-                reply,
-                group,
-            } => {
+            DaemonMsg::Step { action, reply, group } => {
                 let refuse = if let Some(reason) = &run.failed {
-                    Some(AppError::Failed {
-                        id: self.id.clone(),
-                        reason: reason.clone(),
-                    })
+                    Some(AppError::Failed { id: self.id.clone(), reason: reason.clone() })
                 } else if run.link.is_none() {
-                    Some(AppError::Disconnected {
-                        id: self.id.clone(),
-                        reason: "no engine is connected".into(),
-                    })
+                    Some(AppError::Disconnected { id: self.id.clone(), reason: "no engine is connected".into() })
                 } else if !run.episode {
-                    Some(AppError::NoEpisode {
-                        id: self.id.clone(),
-                    })
+                    Some(AppError::NoEpisode { id: self.id.clone() })
                 } else if run.paused {
-                    Some(AppError::Paused {
-                        id: self.id.clone(),
-                    })
+                    Some(AppError::Paused { id: self.id.clone() })
                 } else {
                     None
                 };
@@ -358,10 +310,7 @@ impl Daemon {
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        reply.send(Err(AppError::Controller {
-                            id: self.id.clone(),
-                            source: e,
-                        }));
+                        reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
                         run.ack(group);
                     }
                 }
@@ -379,11 +328,7 @@ impl Daemon {
                     }
                     _ => {}
                 }
-                let r = if run.link.is_none() || run.send(command) {
-                    Ok(())
-                } else {
-                    Err(self.gone())
-                };
+                let r = if run.link.is_none() || run.send(command) { Ok(()) } else { Err(self.gone()) };
                 reply.send(r);
             }
             DaemonMsg::WaitDisconnected { reply, deadline } => {
@@ -398,10 +343,7 @@ impl Daemon {
     }
 
     fn gone(&self) -> AppError {
-        AppError::Disconnected {
-            id: self.id.clone(),
-            reason: "the connection task has ended".into(),
-        }
+        AppError::Disconnected { id: self.id.clone(), reason: "the connection task has ended".into() }
     }
 
     fn send_reset(
@@ -414,11 +356,7 @@ impl Daemon {
         run.paused = false;
         run.ended = None;
         if let Some(ticket) = run.send_ticketed(Command::Reset { fields }, group) {
-            run.replace_waiting(Waiting::Reset {
-                reply,
-                deadline: Instant::now() + self.timeout,
-                ticket,
-            });
+            run.replace_waiting(Waiting::Reset { reply, deadline: Instant::now() + self.timeout, ticket });
         } else {
             reply.send(Err(self.gone()));
         }
@@ -435,9 +373,7 @@ impl Daemon {
 
     fn on_state(&mut self, run: &mut Run, s: AgentState, stamp: u64) {
         match std::mem::replace(&mut run.waiting, Waiting::None) {
-            Waiting::Reset { reply, ticket, .. }
-                if stamp >= ticket && s.status == AgentStatus::NewEpisode =>
-            {
+            Waiting::Reset { reply, ticket, .. } if stamp >= ticket && s.status == AgentStatus::NewEpisode => {
                 let state = State::from_fields(s.fields.clone());
                 let r = self.guarded("reset_behavior", |c| {
                     c.handle_new_episode(&state);
@@ -450,10 +386,7 @@ impl Daemon {
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        reply.send(Err(AppError::Controller {
-                            id: self.id.clone(),
-                            source: e,
-                        }));
+                        reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
                     }
                 }
             }
@@ -465,18 +398,12 @@ impl Daemon {
             {
                 self.finish_step(run, s, reply);
             }
-            Waiting::Step { reply, ticket, .. }
-                if stamp >= ticket && s.status == AgentStatus::Idle =>
-            {
+            Waiting::Step { reply, ticket, .. } if stamp >= ticket && s.status == AgentStatus::Idle => {
                 // The engine ended the episode on its own (e.g. a scene reload).
                 run.episode = false;
-                reply.send(Err(AppError::NoEpisode {
-                    id: self.id.clone(),
-                }));
+                reply.send(Err(AppError::NoEpisode { id: self.id.clone() }));
             }
-            Waiting::None
-                if run.episode && s.status == AgentStatus::Step && (s.done || s.truncated) =>
-            {
+            Waiting::None if run.episode && s.status == AgentStatus::Step && (s.done || s.truncated) => {
                 // Realtime: the episode ended between two requests; the next step reports it.
                 run.ended = Some(s);
             }
@@ -500,19 +427,12 @@ impl Daemon {
             run.episode = false;
         }
         let result = match r {
-            Ok((obs, reward)) => Ok(StepResult {
-                obs,
-                reward,
-                terminated: s.done,
-                truncated: s.truncated && !s.done,
-                info: info_of(&s),
-            }),
+            Ok((obs, reward)) => {
+                Ok(StepResult { obs, reward, terminated: s.done, truncated: s.truncated && !s.done, info: info_of(&s) })
+            }
             Err(e) => {
                 self.maybe_fail(run, &e);
-                Err(AppError::Controller {
-                    id: self.id.clone(),
-                    source: e,
-                })
+                Err(AppError::Controller { id: self.id.clone(), source: e })
             }
         };
         reply.send(result);
@@ -524,36 +444,27 @@ impl Run {
     fn deadline(&self) -> Option<Instant> {
         match &self.waiting {
             Waiting::None => None,
-            Waiting::Connect { deadline, .. }
-            | Waiting::Reset { deadline, .. }
-            | Waiting::Step { deadline, .. } => Some(*deadline),
+            Waiting::Connect { deadline, .. } | Waiting::Reset { deadline, .. } | Waiting::Step { deadline, .. } => {
+                Some(*deadline)
+            }
         }
     }
 
     /// When the daemon must wake up next even if no message comes.
     fn wake_at(&self) -> Option<Instant> {
-        self.disconnect_waiters
-            .iter()
-            .map(|(_, d)| *d)
-            .chain(self.deadline())
-            .min()
+        self.disconnect_waiters.iter().map(|(_, d)| *d).chain(self.deadline()).min()
     }
 
     /// Sends a command that expects no particular answer.
     fn send(&self, cmd: Command) -> bool {
-        self.link
-            .as_ref()
-            .is_some_and(|l| l.send(0, Some(cmd), None))
+        self.link.as_ref().is_some_and(|l| l.send(0, Some(cmd), None))
     }
 
     /// Sends a reset or an action under a fresh ticket; `None` if no connection takes it.
     fn send_ticketed(&mut self, cmd: Command, group: Option<Arc<Group>>) -> Option<u64> {
         self.ticket += 1;
         let ticket = self.ticket;
-        self.link
-            .as_ref()
-            .is_some_and(|l| l.send(ticket, Some(cmd), group))
-            .then_some(ticket)
+        self.link.as_ref().is_some_and(|l| l.send(ticket, Some(cmd), group)).then_some(ticket)
     }
 
     /// Tells the connection a group request of ours was refused, so it stops waiting for it.
@@ -578,9 +489,7 @@ impl Run {
     /// A new request replaces an older one still waiting: the older gets an error rather
     /// than silence (handles serialise requests, so this only happens across clones).
     fn replace_waiting(&mut self, w: Waiting) {
-        self.fail_waiting(AppError::Usage(
-            "superseded by a newer request for the same agent".into(),
-        ));
+        self.fail_waiting(AppError::Usage("superseded by a newer request for the same agent".into()));
         self.waiting = w;
     }
 }

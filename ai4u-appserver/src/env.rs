@@ -26,13 +26,8 @@ enum Answer {
 /// Sends `requests[i]` to `handles[i]`, all as one group (so a connection sends them in one
 /// reply), and waits once for every answer (so the caller wakes once, not once per agent).
 fn batch(handles: &[&ControllerHandle], requests: Vec<Request>) -> Vec<Result<Answer>> {
-    let group = Arc::new(Group {
-        members: handles.iter().map(|h| h.id().to_owned()).collect(),
-    });
-    let n_resets = requests
-        .iter()
-        .filter(|r| matches!(r, Request::Reset(_)))
-        .count();
+    let group = Arc::new(Group { members: handles.iter().map(|h| h.id().to_owned()).collect() });
+    let n_resets = requests.iter().filter(|r| matches!(r, Request::Reset(_))).count();
     let resets = Latch::new(n_resets);
     let steps = Latch::new(requests.len() - n_resets);
     let (mut reset_ids, mut step_ids, mut is_reset) = (Vec::new(), Vec::new(), Vec::new());
@@ -42,19 +37,11 @@ fn batch(handles: &[&ControllerHandle], requests: Vec<Request>) -> Vec<Result<An
         h.send_into(match req {
             Request::Reset(fields) => {
                 reset_ids.push(h.id());
-                DaemonMsg::Reset {
-                    fields,
-                    reply: Reply::batch(&resets, reset_ids.len() - 1),
-                    group,
-                }
+                DaemonMsg::Reset { fields, reply: Reply::batch(&resets, reset_ids.len() - 1), group }
             }
             Request::Step(action) => {
                 step_ids.push(h.id());
-                DaemonMsg::Step {
-                    action,
-                    reply: Reply::batch(&steps, step_ids.len() - 1),
-                    group,
-                }
+                DaemonMsg::Step { action, reply: Reply::batch(&steps, step_ids.len() - 1), group }
             }
         });
     }
@@ -66,15 +53,9 @@ fn batch(handles: &[&ControllerHandle], requests: Vec<Request>) -> Vec<Result<An
         .into_iter()
         .map(|reset| {
             if reset {
-                reset_answers
-                    .next()
-                    .expect("one answer per reset")
-                    .map(|(o, i)| Answer::Reset(o, i))
+                reset_answers.next().expect("one answer per reset").map(|(o, i)| Answer::Reset(o, i))
             } else {
-                step_answers
-                    .next()
-                    .expect("one answer per step")
-                    .map(Answer::Step)
+                step_answers.next().expect("one answer per step").map(Answer::Step)
             }
         })
         .collect()
@@ -152,14 +133,10 @@ impl VecEnv {
     /// At least one handle, all with the same spaces.
     pub fn new(envs: Vec<ControllerHandle>) -> Result<VecEnv> {
         let Some(first) = envs.first() else {
-            return Err(AppError::Usage(
-                "a VecEnv needs at least one environment".into(),
-            ));
+            return Err(AppError::Usage("a VecEnv needs at least one environment".into()));
         };
         for e in &envs[1..] {
-            if e.action_space() != first.action_space()
-                || e.observation_space() != first.observation_space()
-            {
+            if e.action_space() != first.action_space() || e.observation_space() != first.observation_space() {
                 return Err(AppError::Usage(format!(
                     "agent `{}` has other spaces than agent `{}`; a VecEnv needs identical spaces",
                     e.id(),
@@ -168,10 +145,7 @@ impl VecEnv {
             }
         }
         let n = envs.len();
-        Ok(VecEnv {
-            envs,
-            needs_reset: vec![true; n],
-        })
+        Ok(VecEnv { envs, needs_reset: vec![true; n] })
     }
 
     pub fn num_envs(&self) -> usize {
@@ -192,9 +166,8 @@ impl VecEnv {
 
     /// Resets every sub-environment; with a seed, sub-environment `i` gets `seed + i`.
     pub fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<Sample>, Vec<Info>)> {
-        let requests = (0..self.envs.len())
-            .map(|i| Request::Reset(reset_fields(seed.map(|s| s + i as u64), None)))
-            .collect();
+        let requests =
+            (0..self.envs.len()).map(|i| Request::Reset(reset_fields(seed.map(|s| s + i as u64), None))).collect();
         let mut obs = Vec::with_capacity(self.envs.len());
         let mut infos = Vec::with_capacity(self.envs.len());
         for answer in batch(&self.handles(), requests) {
@@ -214,21 +187,12 @@ impl VecEnv {
     pub fn step(&mut self, actions: &[Sample]) -> Result<VecStep> {
         let n = self.envs.len();
         if actions.len() != n {
-            return Err(AppError::Usage(format!(
-                "{} actions for {n} environments",
-                actions.len()
-            )));
+            return Err(AppError::Usage(format!("{} actions for {n} environments", actions.len())));
         }
         let requests = actions
             .iter()
             .zip(&self.needs_reset)
-            .map(|(a, &reset)| {
-                if reset {
-                    Request::Reset(Vec::new())
-                } else {
-                    Request::Step(a.clone())
-                }
-            })
+            .map(|(a, &reset)| if reset { Request::Reset(Vec::new()) } else { Request::Step(a.clone()) })
             .collect();
         let mut out = VecStep {
             obs: Vec::with_capacity(n),
@@ -282,16 +246,11 @@ pub struct ParallelEnv {
 impl ParallelEnv {
     pub fn new(handles: Vec<ControllerHandle>) -> Result<ParallelEnv> {
         if handles.is_empty() {
-            return Err(AppError::Usage(
-                "a ParallelEnv needs at least one agent".into(),
-            ));
+            return Err(AppError::Usage("a ParallelEnv needs at least one agent".into()));
         }
         let possible: Vec<String> = handles.iter().map(|h| h.id().to_owned()).collect();
         Ok(ParallelEnv {
-            handles: handles
-                .into_iter()
-                .map(|h| (h.id().to_owned(), h))
-                .collect(),
+            handles: handles.into_iter().map(|h| (h.id().to_owned(), h)).collect(),
             possible,
             agents: vec![],
         })
@@ -314,15 +273,10 @@ impl ParallelEnv {
     }
 
     /// Resets every agent; with a seed, the `i`-th possible agent gets `seed + i`.
-    pub fn reset(
-        &mut self,
-        seed: Option<u64>,
-    ) -> Result<(BTreeMap<String, Sample>, BTreeMap<String, Info>)> {
-        let handles: Vec<&ControllerHandle> =
-            self.possible.iter().map(|id| &self.handles[id]).collect();
-        let requests = (0..handles.len())
-            .map(|i| Request::Reset(reset_fields(seed.map(|s| s + i as u64), None)))
-            .collect();
+    pub fn reset(&mut self, seed: Option<u64>) -> Result<(BTreeMap<String, Sample>, BTreeMap<String, Info>)> {
+        let handles: Vec<&ControllerHandle> = self.possible.iter().map(|id| &self.handles[id]).collect();
+        let requests =
+            (0..handles.len()).map(|i| Request::Reset(reset_fields(seed.map(|s| s + i as u64), None))).collect();
         let mut obs = BTreeMap::new();
         let mut infos = BTreeMap::new();
         for (id, answer) in self.possible.iter().zip(batch(&handles, requests)) {
@@ -346,21 +300,14 @@ impl ParallelEnv {
             }
         }
         if let Some(missing) = self.agents.iter().find(|id| !actions.contains_key(*id)) {
-            return Err(AppError::Usage(format!(
-                "no action for live agent `{missing}`"
-            )));
+            return Err(AppError::Usage(format!("no action for live agent `{missing}`")));
         }
         let live = self.agents.clone();
         let handles: Vec<&ControllerHandle> = live.iter().map(|id| &self.handles[id]).collect();
-        let requests = live
-            .iter()
-            .map(|id| Request::Step(actions[id].clone()))
-            .collect();
+        let requests = live.iter().map(|id| Request::Step(actions[id].clone())).collect();
         let mut out = ParallelStep::default();
         for (id, answer) in live.iter().zip(batch(&handles, requests)) {
-            let Answer::Step(r) = answer? else {
-                unreachable!("only steps were sent")
-            };
+            let Answer::Step(r) = answer? else { unreachable!("only steps were sent") };
             if r.done() {
                 self.agents.retain(|a| a != id);
             }

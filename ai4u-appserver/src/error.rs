@@ -7,26 +7,15 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    Bind { addr: String, source: std::io::Error },
     #[error("{0}")]
     Usage(String),
     #[error("no engine configured agent(s) {} within {:.1} s (waiting on {addr})", missing.join(", "), waited.as_secs_f64())]
-    NotConfigured {
-        missing: Vec<String>,
-        waited: Duration,
-        addr: String,
-    },
+    NotConfigured { missing: Vec<String>, waited: Duration, addr: String },
     #[error("engine of agent `{id}` disconnected: {reason}")]
     Disconnected { id: String, reason: String },
     #[error("agent `{id}`: no answer from the engine within {:.1} s while waiting for {what}", waited.as_secs_f64())]
-    Timeout {
-        id: String,
-        what: &'static str,
-        waited: Duration,
-    },
+    Timeout { id: String, what: &'static str, waited: Duration },
     #[error("agent `{id}` has no running episode: call request_reset first")]
     NoEpisode { id: String },
     #[error("agent `{id}` is paused: resume it before stepping")]

@@ -75,11 +75,9 @@ impl<T> Pending<T> {
         // that can no longer answer at all.
         match self.rx.recv_timeout(self.timeout + Duration::from_secs(5)) {
             Ok(r) => r,
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => Err(AppError::Timeout {
-                id: self.id,
-                what: "the agent's daemon",
-                waited: self.timeout,
-            }),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                Err(AppError::Timeout { id: self.id, what: "the agent's daemon", waited: self.timeout })
+            }
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => Err(AppError::ServerGone),
         }
     }
@@ -100,14 +98,8 @@ impl ControllerHandle {
 
     fn send<T>(&self, make: impl FnOnce(Reply<T>) -> DaemonMsg) -> Result<Pending<T>> {
         let (tx, rx) = bounded(1);
-        self.tx
-            .send(make(Reply::channel(tx)))
-            .map_err(|_| AppError::ServerGone)?;
-        Ok(Pending {
-            id: self.id.clone(),
-            rx,
-            timeout: self.timeout,
-        })
+        self.tx.send(make(Reply::channel(tx))).map_err(|_| AppError::ServerGone)?;
+        Ok(Pending { id: self.id.clone(), rx, timeout: self.timeout })
     }
 
     /// Sends a request whose answer goes to `reply` (a batch slot). If the daemon is gone
@@ -124,11 +116,7 @@ impl ControllerHandle {
 
     /// Sends a reset without waiting for it (to reset many agents at once).
     pub fn send_reset(&self, fields: Vec<Field>) -> Result<Pending<(Sample, Info)>> {
-        self.send(|reply| DaemonMsg::Reset {
-            fields,
-            reply,
-            group: None,
-        })
+        self.send(|reply| DaemonMsg::Reset { fields, reply, group: None })
     }
 
     /// Takes one decision step with `action` (an element of the action space).
@@ -138,16 +126,11 @@ impl ControllerHandle {
 
     /// Sends a step without waiting for it (to step many agents at once).
     pub fn send_step(&self, action: Sample) -> Result<Pending<StepResult>> {
-        self.send(|reply| DaemonMsg::Step {
-            action,
-            reply,
-            group: None,
-        })
+        self.send(|reply| DaemonMsg::Step { action, reply, group: None })
     }
 
     fn control(&self, command: Command) -> Result<()> {
-        self.send(|reply| DaemonMsg::Control { command, reply })?
-            .wait()
+        self.send(|reply| DaemonMsg::Control { command, reply })?.wait()
     }
 
     /// Pauses the agent in the engine; steps fail until [`ControllerHandle::resume`].
@@ -163,15 +146,11 @@ impl ControllerHandle {
     /// `timeout`. True if it is disconnected.
     pub fn wait_disconnected(&self, timeout: Duration) -> bool {
         let (tx, rx) = bounded(1);
-        let msg = DaemonMsg::WaitDisconnected {
-            reply: tx,
-            deadline: std::time::Instant::now() + timeout,
-        };
+        let msg = DaemonMsg::WaitDisconnected { reply: tx, deadline: std::time::Instant::now() + timeout };
         if self.tx.send(msg).is_err() {
             return true;
         }
-        rx.recv_timeout(timeout + Duration::from_secs(1))
-            .unwrap_or(false)
+        rx.recv_timeout(timeout + Duration::from_secs(1)).unwrap_or(false)
     }
 
     /// Tells the engine the controller is done with this agent. An engine whose agents are
@@ -183,8 +162,6 @@ impl ControllerHandle {
 
 impl std::fmt::Debug for ControllerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ControllerHandle")
-            .field("id", &self.id)
-            .finish_non_exhaustive()
+        f.debug_struct("ControllerHandle").field("id", &self.id).finish_non_exhaustive()
     }
 }

@@ -43,10 +43,7 @@ use std::time::{Duration, Instant};
 /// Listens on the default address (127.0.0.1:8080) and starts one daemon thread per id,
 /// each owning the controller at the same position. Returns once engines have connected
 /// and configured every id (or fails after 60 s naming the missing ids).
-pub fn startasdaemon(
-    ids: &[&str],
-    controllers: Vec<Box<dyn Controller>>,
-) -> Result<Vec<ControllerHandle>> {
+pub fn startasdaemon(ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
     AppServer::builder().start(ids, controllers)
 }
 
@@ -105,32 +102,15 @@ impl AppServerBuilder {
     /// Binds the listening socket (so its address is known before engines are launched).
     pub fn bind(self) -> Result<AppServer> {
         let addr = format!("{}:{}", self.opts.host, self.opts.port);
-        let listener = std::net::TcpListener::bind(&addr).map_err(|source| AppError::Bind {
-            addr: addr.clone(),
-            source,
-        })?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|source| AppError::Bind {
-                addr: addr.clone(),
-                source,
-            })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| AppError::Bind { addr, source })?;
-        Ok(AppServer {
-            opts: self.opts,
-            listener,
-            local,
-        })
+        let listener =
+            std::net::TcpListener::bind(&addr).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
+        listener.set_nonblocking(true).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
+        let local = listener.local_addr().map_err(|source| AppError::Bind { addr, source })?;
+        Ok(AppServer { opts: self.opts, listener, local })
     }
 
     /// [`bind`](Self::bind) then [`AppServer::start`].
-    pub fn start(
-        self,
-        ids: &[&str],
-        controllers: Vec<Box<dyn Controller>>,
-    ) -> Result<Vec<ControllerHandle>> {
+    pub fn start(self, ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
         self.bind()?.start(ids, controllers)
     }
 }
@@ -170,17 +150,9 @@ impl AppServer {
     /// Starts serving: one daemon thread per id owning the controller at the same position,
     /// network I/O on a tokio runtime thread. Blocks until every id is configured by an
     /// engine, then returns the handles in the order of `ids`.
-    pub fn start(
-        self,
-        ids: &[&str],
-        controllers: Vec<Box<dyn Controller>>,
-    ) -> Result<Vec<ControllerHandle>> {
+    pub fn start(self, ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
         if ids.len() != controllers.len() {
-            return Err(AppError::Usage(format!(
-                "{} ids but {} controllers",
-                ids.len(),
-                controllers.len()
-            )));
+            return Err(AppError::Usage(format!("{} ids but {} controllers", ids.len(), controllers.len())));
         }
         if ids.is_empty() {
             return Err(AppError::Usage("no agent ids given".into()));
@@ -244,12 +216,8 @@ impl AppServer {
                     spaces[i] = Some(r);
                 }
                 Err(_) => {
-                    let missing = ids
-                        .iter()
-                        .zip(&spaces)
-                        .filter(|(_, s)| s.is_none())
-                        .map(|(id, _)| id.to_string())
-                        .collect();
+                    let missing =
+                        ids.iter().zip(&spaces).filter(|(_, s)| s.is_none()).map(|(id, _)| id.to_string()).collect();
                     return Err(AppError::NotConfigured {
                         missing,
                         waited: self.opts.connect_timeout,

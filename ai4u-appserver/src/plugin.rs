@@ -19,8 +19,8 @@
 //! ordinary panic of the server, so the daemon stops only that agent.
 
 use ai4u_controllers::plugin::{
-    self as abi, CreateFn, NameFn, PluginDescriptor, TakePanicFn, ABI_VERSION, CONTROLLERS_VERSION,
-    LAYOUT_FINGERPRINT, MAGIC,
+    self as abi, CreateFn, NameFn, PluginDescriptor, TakePanicFn, ABI_VERSION, CONTROLLERS_VERSION, LAYOUT_FINGERPRINT,
+    MAGIC,
 };
 use ai4u_controllers::{Command, Controller, ControllerError, Result as CtlResult};
 use ai4u_core::metadata::ModelMetadata;
@@ -38,72 +38,37 @@ use std::sync::Arc;
 pub enum PluginError {
     /// The file could not be opened as a shared library.
     #[error("{}: not a loadable library: {source}", path.display())]
-    NotALibrary {
-        path: PathBuf,
-        source: libloading::Error,
-    },
+    NotALibrary { path: PathBuf, source: libloading::Error },
     /// A symbol of the plugin ABI is missing.
     #[error("{}: not an ai4u controller plugin: symbol `{symbol}` is missing ({source})", path.display())]
-    MissingSymbol {
-        path: PathBuf,
-        symbol: &'static str,
-        source: libloading::Error,
-    },
+    MissingSymbol { path: PathBuf, symbol: &'static str, source: libloading::Error },
     /// The descriptor does not start with the ai4u magic.
     #[error("{}: not an ai4u controller plugin: `{}` starts with {found:02x?}, not {:02x?} (\"AI4UPLUG\")", path.display(), abi::DESCRIPTOR_SYMBOL, MAGIC)]
     BadMagic { path: PathBuf, found: [u8; 8] },
     /// The plugin speaks another plugin ABI version.
     #[error("{}: plugin ABI version mismatch: the plugin has ABI version {plugin}, this server speaks ABI version {server}; rebuild the plugin against ai4u-controllers {}", path.display(), CONTROLLERS_VERSION)]
-    AbiVersion {
-        path: PathBuf,
-        plugin: u32,
-        server: u32,
-    },
+    AbiVersion { path: PathBuf, plugin: u32, server: u32 },
     /// The plugin was built by another rustc.
     #[error("{}: compiler mismatch: the plugin was built by `{plugin}`, this server by `{server}`; Rust trait objects only cross between builds of the same compiler: rebuild the plugin with `{server}`", path.display())]
-    Compiler {
-        path: PathBuf,
-        plugin: String,
-        server: String,
-    },
+    Compiler { path: PathBuf, plugin: String, server: String },
     /// The plugin was built against another ai4u-controllers.
     #[error("{}: ai4u-controllers version mismatch: the plugin was built against {plugin}, this server has {server}; rebuild the plugin against ai4u-controllers {server}", path.display())]
-    CrateVersion {
-        path: PathBuf,
-        plugin: String,
-        server: String,
-    },
+    CrateVersion { path: PathBuf, plugin: String, server: String },
     /// Types crossing the boundary have different sizes in the plugin.
     #[error("{}: type layout mismatch (fingerprint {plugin:#018x} in the plugin, {server:#018x} here): build the plugin with the server's Cargo.lock", path.display())]
-    Layout {
-        path: PathBuf,
-        plugin: u64,
-        server: u64,
-    },
+    Layout { path: PathBuf, plugin: u64, server: u64 },
     /// The descriptor is shorter than this ABI version's.
     #[error("{}: corrupt descriptor: it declares {size} bytes, ABI version {} has {expected}", path.display(), ABI_VERSION)]
-    Corrupt {
-        path: PathBuf,
-        size: u32,
-        expected: usize,
-    },
+    Corrupt { path: PathBuf, size: u32, expected: usize },
     /// The plugin offers no controller, or a name that is not UTF-8.
     #[error("{}: bad controller table: {reason}", path.display())]
     BadTable { path: PathBuf, reason: String },
     /// No controller of that name.
     #[error("{}: no controller named `{name}` (available: {})", path.display(), available.join(", "))]
-    UnknownController {
-        path: PathBuf,
-        name: String,
-        available: Vec<String>,
-    },
+    UnknownController { path: PathBuf, name: String, available: Vec<String> },
     /// The controller's constructor panicked (or returned nothing).
     #[error("{}: the constructor of controller `{name}` panicked: {message}", path.display())]
-    ConstructorFailed {
-        path: PathBuf,
-        name: String,
-        message: String,
-    },
+    ConstructorFailed { path: PathBuf, name: String, message: String },
 }
 
 /// What a plugin's descriptor says, once checked.
@@ -154,19 +119,13 @@ fn loadable_path(path: &Path) -> PathBuf {
 ///
 /// # Safety
 /// `T` must be the symbol's true type (a function pointer type or a pointer to a static).
-unsafe fn symbol<T: Copy>(
-    lib: &Library,
-    path: &Path,
-    name: &'static str,
-) -> Result<T, PluginError> {
+unsafe fn symbol<T: Copy>(lib: &Library, path: &Path, name: &'static str) -> Result<T, PluginError> {
     // SAFETY: the caller guarantees `T` is the symbol's type.
-    unsafe { lib.get::<T>(name.as_bytes()) }
-        .map(|s| *s)
-        .map_err(|source| PluginError::MissingSymbol {
-            path: path.to_path_buf(),
-            symbol: name,
-            source,
-        })
+    unsafe { lib.get::<T>(name.as_bytes()) }.map(|s| *s).map_err(|source| PluginError::MissingSymbol {
+        path: path.to_path_buf(),
+        symbol: name,
+        source,
+    })
 }
 
 /// Reads and checks the descriptor at `addr`, field by field, reading only what the
@@ -181,30 +140,19 @@ unsafe fn check_descriptor(addr: *const u8, path: &Path) -> Result<PluginInfo, P
     // unaligned reads of plain bytes, any bit pattern is a valid `[u8; 8]`.
     let magic = unsafe { addr.cast::<[u8; 8]>().read_unaligned() };
     if magic != MAGIC {
-        return Err(PluginError::BadMagic {
-            path: path(),
-            found: magic,
-        });
+        return Err(PluginError::BadMagic { path: path(), found: magic });
     }
     // SAFETY: bytes 8..12 are the ABI version in every ABI version; any bits are a u32.
     let abi_version = unsafe { addr.add(8).cast::<u32>().read_unaligned() };
     if abi_version != ABI_VERSION {
-        return Err(PluginError::AbiVersion {
-            path: path(),
-            plugin: abi_version,
-            server: ABI_VERSION,
-        });
+        return Err(PluginError::AbiVersion { path: path(), plugin: abi_version, server: ABI_VERSION });
     }
     // SAFETY: same ABI version, so the static is a `PluginDescriptor`: plain integers and
     // byte arrays, for which any bit pattern is valid.
     let d = unsafe { addr.cast::<PluginDescriptor>().read_unaligned() };
     let expected = std::mem::size_of::<PluginDescriptor>();
     if d.size as usize != expected {
-        return Err(PluginError::Corrupt {
-            path: path(),
-            size: d.size,
-            expected,
-        });
+        return Err(PluginError::Corrupt { path: path(), size: d.size, expected });
     }
     let info = PluginInfo {
         abi_version,
@@ -214,11 +162,7 @@ unsafe fn check_descriptor(addr: *const u8, path: &Path) -> Result<PluginInfo, P
     };
     let server_rustc = abi::recorded_rustc_version();
     if info.rustc_version != server_rustc {
-        return Err(PluginError::Compiler {
-            path: path(),
-            plugin: info.rustc_version,
-            server: server_rustc,
-        });
+        return Err(PluginError::Compiler { path: path(), plugin: info.rustc_version, server: server_rustc });
     }
     if info.controllers_version != CONTROLLERS_VERSION {
         return Err(PluginError::CrateVersion {
@@ -228,11 +172,7 @@ unsafe fn check_descriptor(addr: *const u8, path: &Path) -> Result<PluginInfo, P
         });
     }
     if info.layout_fingerprint != LAYOUT_FINGERPRINT {
-        return Err(PluginError::Layout {
-            path: path(),
-            plugin: info.layout_fingerprint,
-            server: LAYOUT_FINGERPRINT,
-        });
+        return Err(PluginError::Layout { path: path(), plugin: info.layout_fingerprint, server: LAYOUT_FINGERPRINT });
     }
     Ok(info)
 }
@@ -267,12 +207,8 @@ impl Plugin {
         // SAFETY: opening a library runs its initialisers; the user chose to trust this
         // file by passing it as a plugin. Nothing else of the library runs before the
         // descriptor is checked.
-        let library = unsafe { Library::new(loadable_path(&path)) }.map_err(|source| {
-            PluginError::NotALibrary {
-                path: path.clone(),
-                source,
-            }
-        })?;
+        let library = unsafe { Library::new(loadable_path(&path)) }
+            .map_err(|source| PluginError::NotALibrary { path: path.clone(), source })?;
         // SAFETY: a static is looked up by address: `*const u8` is its address type.
         let addr: *const u8 = unsafe { symbol(&library, &path, abi::DESCRIPTOR_SYMBOL)? };
         // SAFETY: `addr` is the descriptor symbol of this library; every ai4u plugin's
@@ -300,33 +236,17 @@ impl Plugin {
             let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
             let name = std::str::from_utf8(bytes).map_err(|e| PluginError::BadTable {
                 path: path.clone(),
-                reason: format!(
-                    "controller {} has a name that is not UTF-8: {e}",
-                    names.len()
-                ),
+                reason: format!("controller {} has a name that is not UTF-8: {e}", names.len()),
             })?;
             names.push(name.to_owned());
             if names.len() > 10_000 {
-                return Err(PluginError::BadTable {
-                    path,
-                    reason: "more than 10000 controllers".into(),
-                });
+                return Err(PluginError::BadTable { path, reason: "more than 10000 controllers".into() });
             }
         }
         if names.is_empty() {
-            return Err(PluginError::BadTable {
-                path,
-                reason: "it offers no controller".into(),
-            });
+            return Err(PluginError::BadTable { path, reason: "it offers no controller".into() });
         }
-        Ok(Plugin {
-            path,
-            info,
-            names,
-            create,
-            take_panic,
-            library: Arc::new(library),
-        })
+        Ok(Plugin { path, info, names, create, take_panic, library: Arc::new(library) })
     }
 
     /// The file it was loaded from.
@@ -359,12 +279,10 @@ impl Plugin {
     pub fn create_controller(&self, name: Option<&str>) -> Result<PluginController, PluginError> {
         let index = match name {
             None => 0,
-            Some(n) => self.names.iter().position(|x| x == n).ok_or_else(|| {
-                PluginError::UnknownController {
-                    path: self.path.clone(),
-                    name: n.to_owned(),
-                    available: self.names.clone(),
-                }
+            Some(n) => self.names.iter().position(|x| x == n).ok_or_else(|| PluginError::UnknownController {
+                path: self.path.clone(),
+                name: n.to_owned(),
+                available: self.names.clone(),
             })?,
         };
         let name = self.names[index].clone();
@@ -382,12 +300,7 @@ impl Plugin {
         // `Box<Box<dyn Controller>>`, built by the same compiler with the same crate
         // version and (rule 3 of the ABI) the same allocator; ownership passes to us.
         let outer = unsafe { Box::from_raw(raw.cast::<Box<dyn Controller>>()) };
-        Ok(PluginController {
-            inner: *outer,
-            take_panic: self.take_panic,
-            name,
-            library: Arc::clone(&self.library),
-        })
+        Ok(PluginController { inner: *outer, take_panic: self.take_panic, name, library: Arc::clone(&self.library) })
     }
 }
 
@@ -429,11 +342,7 @@ fn own_callback(name: &str) -> &'static str {
         "observation",
         "reward",
     ];
-    NAMES
-        .iter()
-        .find(|n| **n == name)
-        .copied()
-        .unwrap_or("a plugin callback")
+    NAMES.iter().find(|n| **n == name).copied().unwrap_or("a plugin callback")
 }
 
 impl PluginController {
@@ -454,10 +363,9 @@ impl PluginController {
     fn own<T>(&self, callback: &'static str, r: CtlResult<T>) -> CtlResult<T> {
         self.rethrow();
         r.map_err(|e| match e {
-            ControllerError::Panicked { callback, message } => ControllerError::Panicked {
-                callback: own_callback(callback),
-                message,
-            },
+            ControllerError::Panicked { callback, message } => {
+                ControllerError::Panicked { callback: own_callback(callback), message }
+            }
             e @ (ControllerError::Value(_) | ControllerError::Space(_)) => {
                 let text = e.to_string();
                 match callback {
@@ -487,12 +395,7 @@ impl Controller for PluginController {
         self.rethrow();
         r
     }
-    fn handle_configuration(
-        &mut self,
-        id: &str,
-        max_steps: u32,
-        metadata: &ModelMetadata,
-    ) -> CtlResult<()> {
+    fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> CtlResult<()> {
         let r = self.inner.handle_configuration(id, max_steps, metadata);
         self.own("handle_configuration", r)
     }
@@ -530,14 +433,8 @@ mod tests {
     #[test]
     fn bare_file_names_mean_the_current_directory() {
         assert_eq!(loadable_path(Path::new("libx.so")), Path::new("./libx.so"));
-        assert_eq!(
-            loadable_path(Path::new("a/libx.so")),
-            Path::new("a/libx.so")
-        );
-        assert_eq!(
-            loadable_path(Path::new("/a/libx.so")),
-            Path::new("/a/libx.so")
-        );
+        assert_eq!(loadable_path(Path::new("a/libx.so")), Path::new("a/libx.so"));
+        assert_eq!(loadable_path(Path::new("/a/libx.so")), Path::new("/a/libx.so"));
     }
 
     #[test]

@@ -59,10 +59,7 @@ pub(crate) struct Latch<T> {
 
 impl<T> Latch<T> {
     pub fn new(n: usize) -> Arc<Latch<T>> {
-        Arc::new(Latch {
-            state: Mutex::new(((0..n).map(|_| None).collect(), n)),
-            done: Condvar::new(),
-        })
+        Arc::new(Latch { state: Mutex::new(((0..n).map(|_| None).collect(), n)), done: Condvar::new() })
     }
 
     fn put(&self, i: usize, r: Result<T>) {
@@ -86,21 +83,13 @@ impl<T> Latch<T> {
             if now >= deadline {
                 break;
             }
-            st = self
-                .done
-                .wait_timeout(st, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
+            st = self.done.wait_timeout(st, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
         st.0.iter_mut()
             .enumerate()
             .map(|(i, slot)| {
                 slot.take().unwrap_or_else(|| {
-                    Err(AppError::Timeout {
-                        id: ids[i].to_owned(),
-                        what: "the agent's daemon",
-                        waited: timeout,
-                    })
+                    Err(AppError::Timeout { id: ids[i].to_owned(), what: "the agent's daemon", waited: timeout })
                 })
             })
             .collect()

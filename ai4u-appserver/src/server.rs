@@ -69,10 +69,7 @@ impl Shared {
         let order = agents.iter().map(|(id, _)| id.clone()).collect();
         Shared {
             opts,
-            agents: agents
-                .into_iter()
-                .map(|(id, tx)| (id, (tx, Mutex::new(None))))
-                .collect(),
+            agents: agents.into_iter().map(|(id, tx)| (id, (tx, Mutex::new(None)))).collect(),
             order,
             next_conn: AtomicU64::new(1),
         }
@@ -122,10 +119,7 @@ impl Drop for Registration {
                 if *owner == Some(self.conn_id) {
                     *owner = None;
                 }
-                let _ = tx.send(DaemonMsg::Disconnected {
-                    conn_id: self.conn_id,
-                    reason: self.reason.clone(),
-                });
+                let _ = tx.send(DaemonMsg::Disconnected { conn_id: self.conn_id, reason: self.reason.clone() });
             }
         }
     }
@@ -150,10 +144,7 @@ fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
         return Err(format!("not an ai4u engine: bad magic {:#010x}", h.magic));
     }
     if h.version != PROTOCOL_VERSION {
-        return Err(format!(
-            "protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})",
-            h.version
-        ));
+        return Err(format!("protocol version {} is not supported (this server speaks {PROTOCOL_VERSION})", h.version));
     }
     if opts.token.is_some() && h.token != opts.token {
         return Err("wrong or missing auth token".into());
@@ -170,15 +161,8 @@ fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
     Ok(())
 }
 
-async fn reject<W: AsyncWrite + Unpin>(
-    writer: &mut AsyncFrameWriter<W>,
-    reason: String,
-) -> Result<(), String> {
-    let _ = writer
-        .write_message(&Message::Reject {
-            reason: reason.clone(),
-        })
-        .await;
+async fn reject<W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, reason: String) -> Result<(), String> {
+    let _ = writer.write_message(&Message::Reject { reason: reason.clone() }).await;
     let _ = writer.shutdown().await;
     Err(format!("rejected: {reason}"))
 }
@@ -193,30 +177,17 @@ where
     let mut writer = AsyncFrameWriter::new(w);
 
     let hello = match tokio::time::timeout(opts.handshake_timeout, reader.read_message()).await {
-        Err(_) => {
-            return Err(format!(
-                "no Hello within {:.1} s",
-                opts.handshake_timeout.as_secs_f64()
-            ))
-        }
+        Err(_) => return Err(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64())),
         Ok(Ok(Some(Message::Hello(h)))) => h,
         Ok(Ok(Some(other))) => {
             let reason = format!("expected Hello, got {}", other.kind_name());
-            let _ = writer
-                .write_message(&Message::Error {
-                    reason: reason.clone(),
-                })
-                .await;
+            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
             return Err(reason);
         }
         Ok(Ok(None)) => return Err("closed before its Hello".into()),
         Ok(Err(e)) => {
             let reason = e.to_string();
-            let _ = writer
-                .write_message(&Message::Error {
-                    reason: reason.clone(),
-                })
-                .await;
+            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
             return Err(reason);
         }
     };
@@ -226,20 +197,11 @@ where
     }
 
     // Claim the ids, all or none. No await while a lock is held.
-    let mut registration = Registration {
-        shared: shared.clone(),
-        conn_id,
-        ids: Vec::new(),
-        reason: String::new(),
-    };
+    let mut registration = Registration { shared: shared.clone(), conn_id, ids: Vec::new(), reason: String::new() };
     let claim = (|| {
         for a in &hello.agents {
             let Some((_, owner)) = shared.agents.get(&a.id) else {
-                return Err(format!(
-                    "unknown agent id `{}` (this server serves {})",
-                    a.id,
-                    shared.order.join(", ")
-                ));
+                return Err(format!("unknown agent id `{}` (this server serves {})", a.id, shared.order.join(", ")));
             };
             let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
             if owner.is_some() {
@@ -261,11 +223,7 @@ where
     let mut answers = Vec::new();
     for (index, a) in hello.agents.iter().enumerate() {
         let (done, answer) = tokio::sync::oneshot::channel();
-        let link = ConnLink {
-            conn_id,
-            index,
-            tx: cmd_tx.clone(),
-        };
+        let link = ConnLink { conn_id, index, tx: cmd_tx.clone() };
         let msg = DaemonMsg::Configure {
             link,
             max_steps: effective_max_steps(&opts.agent_config, a.max_steps),
@@ -296,39 +254,26 @@ where
         agents: hello
             .agents
             .iter()
-            .map(|a| AgentConfig {
-                id: a.id.clone(),
-                fields: opts.agent_config.clone(),
-            })
+            .map(|a| AgentConfig { id: a.id.clone(), fields: opts.agent_config.clone() })
             .collect(),
     };
-    writer
-        .write_message(&Message::Welcome(welcome))
-        .await
-        .map_err(|e| e.to_string())?;
+    writer.write_message(&Message::Welcome(welcome)).await.map_err(|e| e.to_string())?;
 
     let ids: Vec<String> = hello.agents.iter().map(|a| a.id.clone()).collect();
-    let index: HashMap<String, usize> = ids
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(i, id)| (id, i))
-        .collect();
-    let daemons: Vec<Sender<DaemonMsg>> =
-        ids.iter().map(|id| shared.agents[id].0.clone()).collect();
+    let index: HashMap<String, usize> = ids.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
+    let daemons: Vec<Sender<DaemonMsg>> = ids.iter().map(|id| shared.agents[id].0.clone()).collect();
     let mut session = Session {
         mode,
         idle_hold: opts.idle_hold,
         pending: vec![std::collections::VecDeque::new(); ids.len()],
         delivered: vec![0; ids.len()],
+        running: vec![false; ids.len()],
         groups: Vec::new(),
         tick: None,
         ids,
         next_seq: 0,
     };
-    let result = session
-        .run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons)
-        .await;
+    let result = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons).await;
     registration.reason = match &result {
         Ok(reason) => reason.clone(),
         Err(reason) => reason.clone(),
@@ -353,6 +298,8 @@ struct Session {
     pending: Vec<std::collections::VecDeque<(u64, Command)>>,
     /// Per agent, the ticket of the last reset or action delivered.
     delivered: Vec<u64>,
+    /// Per agent, whether it is in an episode (running, or reset and about to report).
+    running: Vec<bool>,
     /// Batches still missing members served here: (batch, members still expected).
     groups: Vec<(Arc<Group>, Vec<usize>)>,
     tick: Option<OpenTick>,
@@ -378,7 +325,9 @@ impl Session {
             let event = tokio::select! {
                 biased;
                 cmd = cmd_rx.recv() => Event::Command(cmd),
-                msg = reader.read_message(), if self.tick.is_none() => Event::Message(msg),
+                // Read even while a tick is open: an engine that dies while the controller
+                // thinks must be noticed now, not at the next command.
+                msg = reader.read_message() => Event::Message(msg),
                 _ = sleep_until(hold), if hold.is_some() => Event::HoldExpired,
             };
             match event {
@@ -394,39 +343,27 @@ impl Session {
                 }
                 Event::Message(msg) => match msg {
                     Ok(Some(Message::Tick(t))) => {
-                        if let Err(reason) = self.open_tick(t, index, daemons) {
-                            let _ = writer
-                                .write_message(&Message::Error {
-                                    reason: reason.clone(),
-                                })
-                                .await;
+                        let opened = match &self.tick {
+                            Some(open) => Err(format!("tick {} arrived before the reply to tick {}", t.seq, open.seq)),
+                            None => self.open_tick(t, index, daemons),
+                        };
+                        if let Err(reason) = opened {
+                            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
                             return Err(reason);
                         }
                     }
-                    Ok(Some(Message::Bye { reason })) => {
-                        return Ok(format!("engine said goodbye: {reason}"))
-                    }
-                    Ok(Some(Message::Error { reason })) => {
-                        return Err(format!("engine reported an error: {reason}"))
-                    }
+                    Ok(Some(Message::Bye { reason })) => return Ok(format!("engine said goodbye: {reason}")),
+                    Ok(Some(Message::Error { reason })) => return Err(format!("engine reported an error: {reason}")),
                     Ok(Some(other)) => {
                         let reason = format!("unexpected {} from the engine", other.kind_name());
-                        let _ = writer
-                            .write_message(&Message::Error {
-                                reason: reason.clone(),
-                            })
-                            .await;
+                        let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
                         return Err(reason);
                     }
                     Ok(None) => return Err("engine closed the connection".into()),
                     Err(e) => {
                         let reason = e.to_string();
                         if let WireError::Protocol(_) = e {
-                            let _ = writer
-                                .write_message(&Message::Error {
-                                    reason: reason.clone(),
-                                })
-                                .await;
+                            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
                         }
                         return Err(reason);
                     }
@@ -441,11 +378,7 @@ impl Session {
             let at = match self.groups.iter().position(|(h, _)| Arc::ptr_eq(h, g)) {
                 Some(at) => at,
                 None => {
-                    let expected = g
-                        .members
-                        .iter()
-                        .filter_map(|m| self.ids.iter().position(|id| id == m))
-                        .collect();
+                    let expected = g.members.iter().filter_map(|m| self.ids.iter().position(|id| id == m)).collect();
                     self.groups.push((g.clone(), expected));
                     self.groups.len() - 1
                 }
@@ -467,37 +400,33 @@ impl Session {
         daemons: &[Sender<DaemonMsg>],
     ) -> Result<(), String> {
         if t.seq != self.next_seq {
-            return Err(format!(
-                "tick seq {} out of order (expected {})",
-                t.seq, self.next_seq
-            ));
+            return Err(format!("tick seq {} out of order (expected {})", t.seq, self.next_seq));
         }
         self.next_seq += 1;
-        let mut agents = Vec::with_capacity(t.agents.len());
+        let mut agents: Vec<(usize, bool)> = Vec::with_capacity(t.agents.len());
         for s in &t.agents {
             match index.get(&s.id) {
-                Some(&i) => agents.push((i, s.needs_action())),
-                None => {
-                    return Err(format!(
-                        "tick names agent `{}`, which this connection did not declare",
-                        s.id
-                    ))
+                Some(&i) if agents.iter().any(|&(j, _)| j == i) => {
+                    return Err(format!("tick names agent `{}` twice", s.id))
                 }
+                Some(&i) => agents.push((i, s.needs_action())),
+                None => return Err(format!("tick names agent `{}`, which this connection did not declare", s.id)),
             }
         }
         let any_needs = agents.iter().any(|a| a.1);
+        for &(i, needs) in &agents {
+            self.running[i] = needs;
+        }
         for s in t.agents {
             let i = index[&s.id];
             // Idle states matter to nobody unless a reset is under way; the daemon sorts it out.
             let _ = daemons[i].send(DaemonMsg::State(s, self.delivered[i]));
         }
-        let hold_until = (self.mode == Mode::Lockstep && !any_needs)
+        // Hold only when nothing could happen anyway: no agent of this tick needs an action
+        // and none of the connection is running (one in mid-decision would be slowed down).
+        let hold_until = (self.mode == Mode::Lockstep && !any_needs && !self.running.contains(&true))
             .then(|| tokio::time::Instant::now() + self.idle_hold);
-        self.tick = Some(OpenTick {
-            seq: t.seq,
-            agents,
-            hold_until,
-        });
+        self.tick = Some(OpenTick { seq: t.seq, agents, hold_until });
         Ok(())
     }
 
@@ -516,39 +445,39 @@ impl Session {
         let all_decided = t.agents.iter().all(|&(i, needs)| !needs || has(i));
         let any_needs = t.agents.iter().any(|&(_, needs)| needs);
         let any_command = t.agents.iter().any(|&(i, _)| has(i));
-        let ready = force
-            || (!batch_open
-                && (self.mode == Mode::Realtime || (all_decided && (any_needs || any_command))));
+        let ready =
+            force || (!batch_open && (self.mode == Mode::Realtime || (all_decided && (any_needs || any_command))));
         if !ready {
             return Ok(());
         }
         let t = self.tick.take().expect("checked above");
+        // A forced answer while a batch is incomplete must not split it: Wait for everyone,
+        // the batch goes out whole with a later tick.
+        let hold_back = force && batch_open;
         let commands = t
             .agents
             .iter()
             .map(|&(i, _)| {
-                let command = match self.pending[i].pop_front() {
+                let next = if hold_back { None } else { self.pending[i].pop_front() };
+                let command = match next {
                     Some((ticket, cmd)) => {
                         if ticket > 0 {
                             self.delivered[i] = ticket;
+                        }
+                        // What the agent does next, until its next state says otherwise.
+                        match cmd {
+                            Command::Reset { .. } | Command::Resume => self.running[i] = true,
+                            Command::Stop | Command::Pause => self.running[i] = false,
+                            _ => {}
                         }
                         cmd
                     }
                     None => Command::Wait,
                 };
-                AgentCommand {
-                    id: self.ids[i].clone(),
-                    command,
-                }
+                AgentCommand { id: self.ids[i].clone(), command }
             })
             .collect();
-        writer
-            .write_message(&Message::Reply(Reply {
-                seq: t.seq,
-                commands,
-            }))
-            .await
-            .map_err(|e| e.to_string())
+        writer.write_message(&Message::Reply(Reply { seq: t.seq, commands })).await.map_err(|e| e.to_string())
     }
 }
 

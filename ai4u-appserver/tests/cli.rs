@@ -23,9 +23,7 @@ fn sim_bin() -> &'static PathBuf {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building ai4u-sim failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
+        let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
         target.join("debug").join("ai4u-sim")
     })
 }
@@ -43,12 +41,8 @@ fn serve(args: &[&str]) -> (Child, u16, BufReader<std::process::ChildStdout>) {
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     out.read_line(&mut first).unwrap();
-    let port = first
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("first line: {first:?}"));
+    let port =
+        first.trim().rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("first line: {first:?}"));
     (child, port, out)
 }
 
@@ -108,11 +102,7 @@ fn run_serve_and_sim(seed: &str, dir: &tempdir::Dir) -> serde_json::Value {
     let s = wait(&mut server, Duration::from_secs(120));
     assert!(s.success(), "serve failed: {}", stderr_of(&mut server));
     let e = wait(&mut engine, Duration::from_secs(30));
-    assert!(
-        e.success(),
-        "the engine did not exit cleanly: {}",
-        stderr_of(&mut engine)
-    );
+    assert!(e.success(), "the engine did not exit cleanly: {}", stderr_of(&mut engine));
     report(&path)
 }
 
@@ -138,14 +128,8 @@ fn serve_drives_the_headless_scene_process_and_seeded_runs_repeat() {
     let a = run_serve_and_sim("5", &dir);
     let episodes = a["episodes"].as_array().unwrap();
     assert_eq!(episodes.len(), 6, "3 episodes for each of 2 agents");
-    let reached = episodes
-        .iter()
-        .filter(|e| e["terminated"] == true && e["return"].as_f64().unwrap() > 0.0)
-        .count();
-    assert!(
-        reached >= 4,
-        "the scripted pilot reached the cube only {reached}/6 times: {a}"
-    );
+    let reached = episodes.iter().filter(|e| e["terminated"] == true && e["return"].as_f64().unwrap() > 0.0).count();
+    assert!(reached >= 4, "the scripted pilot reached the cube only {reached}/6 times: {a}");
     assert!(a["observations_checked"].as_u64().unwrap() > 6);
     // Same seed, same episodes (returns and lengths per agent and episode).
     let b = run_serve_and_sim("5", &dir);
@@ -154,15 +138,7 @@ fn serve_drives_the_headless_scene_process_and_seeded_runs_repeat() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| {
-                format!(
-                    "{} {} {} {:.4}",
-                    e["agent"],
-                    e["episode"],
-                    e["steps"],
-                    e["return"].as_f64().unwrap()
-                )
-            })
+            .map(|e| format!("{} {} {} {:.4}", e["agent"], e["episode"], e["steps"], e["return"].as_f64().unwrap()))
             .collect();
         v.sort();
         v
@@ -182,10 +158,7 @@ fn killing_the_engine_mid_episode_ends_serve_with_a_clear_error() {
         if line.starts_with("agent 0 episode 1:") {
             break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "no episode finished"
-        );
+        assert!(start.elapsed() < Duration::from_secs(60), "no episode finished");
     }
     engine.kill().unwrap();
     let _ = engine.wait();
@@ -193,78 +166,41 @@ fn killing_the_engine_mid_episode_ends_serve_with_a_clear_error() {
     let status = wait(&mut server, Duration::from_secs(30));
     assert!(!status.success());
     let err = stderr_of(&mut server);
-    assert!(
-        err.contains("error:") && err.contains("engine of agent `0` disconnected"),
-        "stderr: {err}"
-    );
-    assert!(
-        killed_at.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        killed_at.elapsed()
-    );
+    assert!(err.contains("error:") && err.contains("engine of agent `0` disconnected"), "stderr: {err}");
+    assert!(killed_at.elapsed() < Duration::from_secs(10), "took {:?}", killed_at.elapsed());
 }
 
 #[test]
 fn serve_names_the_missing_agents_when_no_engine_comes() {
-    let (mut server, _port, _out) = serve(&[
-        "--ids",
-        "0,7",
-        "--episodes",
-        "1",
-        "--connect-timeout",
-        "0.5",
-    ]);
+    let (mut server, _port, _out) = serve(&["--ids", "0,7", "--episodes", "1", "--connect-timeout", "0.5"]);
     let status = wait(&mut server, Duration::from_secs(20));
     assert_eq!(status.code(), Some(1));
     let err = stderr_of(&mut server);
-    assert!(
-        err.contains("no engine configured agent(s) 0, 7 within 0.5 s"),
-        "stderr: {err}"
-    );
+    assert!(err.contains("no engine configured agent(s) 0, 7 within 0.5 s"), "stderr: {err}");
 }
 
 #[test]
 fn serve_refuses_an_unknown_controller() {
-    let out = ai4u()
-        .args(["serve", "--controller", "nope", "--port", "0"])
-        .output()
-        .unwrap();
+    let out = ai4u().args(["serve", "--controller", "nope", "--port", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("unknown controller `nope` (built-in: samplescene, generic)"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown controller `nope` (built-in: samplescene, generic)"));
 }
 
 #[test]
 fn the_engine_reports_an_unreachable_controller() {
     // Nothing listens on this port (bound then released).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut engine = sim(port, &["--agents", "1", "--connect-timeout", "0.5"]);
     let status = wait(&mut engine, Duration::from_secs(20));
     assert!(!status.success());
     let err = stderr_of(&mut engine);
-    assert!(
-        err.contains(&format!(
-            "cannot connect to the controller at 127.0.0.1:{port}"
-        )),
-        "stderr: {err}"
-    );
+    assert!(err.contains(&format!("cannot connect to the controller at 127.0.0.1:{port}")), "stderr: {err}");
 }
 
 #[test]
 fn demo_reaches_the_cube() {
-    let out = ai4u()
-        .args(["demo", "--agents", "2", "--episodes", "3", "--quiet"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = ai4u().args(["demo", "--agents", "2", "--episodes", "3", "--quiet"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let rate: f64 = text
         .lines()

@@ -37,8 +37,7 @@ fn drive(handles: &[ControllerHandle], scripted: u32, max_steps: u32) -> Stats {
                 s.spawn(move || {
                     let mut st = Stats::default();
                     let pilot = ScriptedPilot;
-                    let still =
-                        Sample::F32(ArrayD::from_shape_vec(IxDyn(&[4]), vec![0.0; 4]).unwrap());
+                    let still = Sample::F32(ArrayD::from_shape_vec(IxDyn(&[4]), vec![0.0; 4]).unwrap());
                     for episode in 0..=scripted {
                         let (mut obs, _) = h.request_reset(vec![]).expect("reset");
                         let (mut ret, mut steps) = (0.0f64, 0u32);
@@ -49,11 +48,7 @@ fn drive(handles: &[ControllerHandle], scripted: u32, max_steps: u32) -> Stats {
                                 h.id()
                             );
                             st.observations += 1;
-                            let action = if episode < scripted {
-                                pilot.act(&obs)
-                            } else {
-                                still.clone()
-                            };
+                            let action = if episode < scripted { pilot.act(&obs) } else { still.clone() };
                             let r = h.request_step(&action).expect("step");
                             ret += r.reward as f64;
                             steps += 1;
@@ -86,10 +81,7 @@ fn drive(handles: &[ControllerHandle], scripted: u32, max_steps: u32) -> Stats {
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("agent thread"))
-            .collect()
+        workers.into_iter().map(|w| w.join().expect("agent thread")).collect()
     });
     let mut total = Stats::default();
     for r in results {
@@ -104,20 +96,12 @@ fn drive(handles: &[ControllerHandle], scripted: u32, max_steps: u32) -> Stats {
 }
 
 fn controllers(n: usize) -> Vec<Box<dyn Controller>> {
-    (0..n)
-        .map(|_| Box::new(SampleSceneController::new()) as Box<dyn Controller>)
-        .collect()
+    (0..n).map(|_| Box::new(SampleSceneController::new()) as Box<dyn Controller>).collect()
 }
 
 fn check(stats: &Stats, agents: usize, scripted: u32, max_steps: u32) {
-    assert_eq!(
-        stats.truncated, agents,
-        "one standing-still episode per agent is truncated: {stats:?}"
-    );
-    assert!(
-        stats.steps_of_truncated.iter().all(|&s| s == max_steps),
-        "{stats:?}"
-    );
+    assert_eq!(stats.truncated, agents, "one standing-still episode per agent is truncated: {stats:?}");
+    assert!(stats.steps_of_truncated.iter().all(|&s| s == max_steps), "{stats:?}");
     assert_eq!(stats.terminated, agents * scripted as usize, "{stats:?}");
     assert!(
         stats.reached * 10 >= stats.terminated * 7,
@@ -133,39 +117,24 @@ const MAX_STEPS: u32 = 150;
 
 #[test]
 fn the_controller_drives_the_headless_rust_scene() {
-    let server = AppServer::builder()
-        .port(0)
-        .connect_timeout(Duration::from_secs(20))
-        .bind()
-        .unwrap();
+    let server = AppServer::builder().port(0).connect_timeout(Duration::from_secs(20)).bind().unwrap();
     let opts = ai4u_sim::engine_options(server.local_addr().to_string());
     let engine = ai4u_sim::spawn_engine(
         opts,
-        SceneConfig {
-            agents: AGENTS,
-            max_steps: MAX_STEPS,
-            seed: 11,
-        },
+        SceneConfig { agents: AGENTS, max_steps: MAX_STEPS, seed: 11 },
         DecisionDefaults::default(),
     );
     let ids = ["0", "1"];
     let handles = server.start(&ids, controllers(AGENTS)).unwrap();
     let stats = drive(&handles, SCRIPTED, MAX_STEPS);
     check(&stats, AGENTS, SCRIPTED, MAX_STEPS);
-    let summary = engine
-        .join()
-        .unwrap()
-        .expect("the engine ends cleanly after Stop");
+    let summary = engine.join().unwrap().expect("the engine ends cleanly after Stop");
     assert_eq!(summary.episodes, (AGENTS as u64) * (SCRIPTED as u64 + 1));
 }
 
 fn godot() -> Option<PathBuf> {
     let found = std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("godot3-server"))
-                .find(|f| f.is_file())
-        })
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("godot3-server")).find(|f| f.is_file()))
         .unwrap_or(None);
     if found.is_none() {
         assert!(
@@ -206,10 +175,7 @@ fn the_same_controller_drives_a_headless_godot_scene() {
         Err(e) => {
             let _ = child.kill();
             let out = child.wait_with_output().unwrap();
-            panic!(
-                "Godot did not connect: {e}\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            panic!("Godot did not connect: {e}\n{}", String::from_utf8_lossy(&out.stderr));
         }
     };
     let stats = drive(&handles, SCRIPTED, MAX_STEPS);

@@ -27,30 +27,19 @@ struct Built {
 }
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate is in the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the crate is in the workspace").to_path_buf()
 }
 
 /// `<workspace target>/plugins`: the outer cargo keeps the main target dir locked while
 /// tests run, so plugins build into their own.
 fn plugin_target_dir() -> PathBuf {
     let exe = Path::new(env!("CARGO_BIN_EXE_ai4u"));
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/ai4u")
-        .join("plugins")
+    exe.parent().and_then(Path::parent).expect("target/<profile>/ai4u").join("plugins")
 }
 
 fn cargo_build(manifest: &Path, extra: &[&str]) {
     let mut cmd = Command::new(env!("CARGO"));
-    cmd.arg("build")
-        .arg("--manifest-path")
-        .arg(manifest)
-        .arg("--target-dir")
-        .arg(plugin_target_dir())
-        .args(extra);
+    cmd.arg("build").arg("--manifest-path").arg(manifest).arg("--target-dir").arg(plugin_target_dir()).args(extra);
     if !cfg!(debug_assertions) {
         cmd.arg("--release");
     }
@@ -59,11 +48,7 @@ fn cargo_build(manifest: &Path, extra: &[&str]) {
 }
 
 fn lib_file(name: &str) -> PathBuf {
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
     plugin_target_dir().join(profile).join(format!(
         "{}{}{}",
         std::env::consts::DLL_PREFIX,
@@ -79,11 +64,7 @@ fn write_fixture_workspace() -> PathBuf {
     let root = workspace_root();
     let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins");
     let toml_path = |p: &Path| p.display().to_string().replace('\\', "/");
-    for (name, deps) in [
-        ("abi_mismatch", false),
-        ("no_symbols", false),
-        ("panicky", true),
-    ] {
+    for (name, deps) in [("abi_mismatch", false), ("no_symbols", false), ("panicky", true)] {
         let crate_dir = dir.join(name);
         std::fs::create_dir_all(&crate_dir).unwrap();
         let mut manifest = format!(
@@ -94,10 +75,7 @@ fn write_fixture_workspace() -> PathBuf {
         );
         if deps {
             for dep in ["ai4u-controllers", "ai4u-core"] {
-                manifest.push_str(&format!(
-                    "{dep} = {{ path = \"{}\" }}\n",
-                    toml_path(&root.join(dep))
-                ));
+                manifest.push_str(&format!("{dep} = {{ path = \"{}\" }}\n", toml_path(&root.join(dep))));
             }
         }
         std::fs::write(crate_dir.join("Cargo.toml"), manifest).unwrap();
@@ -144,17 +122,11 @@ fn the_example_plugin_loads_and_lists_its_controllers() {
     assert_eq!(p.default_controller(), "samplescene");
     let info = p.info();
     assert_eq!(info.abi_version, ABI_VERSION);
-    assert_eq!(
-        info.controllers_version,
-        ai4u_controllers::plugin::CONTROLLERS_VERSION
-    );
+    assert_eq!(info.controllers_version, ai4u_controllers::plugin::CONTROLLERS_VERSION);
     assert_eq!(info.rustc_version, ai4u_controllers::plugin::RUSTC_VERSION);
     let c = p.create(Some("line")).unwrap();
     assert_eq!(c.action_name(), "move");
-    assert_eq!(
-        c.observation_space().to_string(),
-        "Box(-100, 100, (2,), float32)"
-    );
+    assert_eq!(c.observation_space().to_string(), "Box(-100, 100, (2,), float32)");
 }
 
 #[test]
@@ -166,11 +138,7 @@ fn a_plugin_controller_drives_the_headless_samplescene() {
     let server = builder().bind().unwrap();
     let engine = ai4u_sim::spawn_engine(
         ai4u_sim::engine_options(server.local_addr().to_string()),
-        SceneConfig {
-            agents: 1,
-            max_steps: 60,
-            seed: 3,
-        },
+        SceneConfig { agents: 1, max_steps: 60, seed: 3 },
         DecisionDefaults::default(),
     );
     let handles = server.start(&["0"], vec![controller]).unwrap();
@@ -198,10 +166,7 @@ fn a_plugin_controller_drives_the_headless_samplescene() {
 #[test]
 fn plugin_line_controllers_serve_several_agents() {
     let plugin = Plugin::load(&plugins().example).unwrap();
-    let controllers = vec![
-        plugin.create(Some("line")).unwrap(),
-        plugin.create(Some("line")).unwrap(),
-    ];
+    let controllers = vec![plugin.create(Some("line")).unwrap(), plugin.create(Some("line")).unwrap()];
     let server = builder().bind().unwrap();
     let engine = spawn_line_engine(engine_opts(server.local_addr()), &["a", "b"], 0);
     let handles = server.start(&["a", "b"], controllers).unwrap();
@@ -225,10 +190,7 @@ fn a_text_file_is_refused_as_not_a_library() {
     let err = Plugin::load(&path).unwrap_err();
     assert!(matches!(err, PluginError::NotALibrary { .. }), "{err}");
     let text = err.to_string();
-    assert!(
-        text.starts_with(&format!("{}: not a loadable library: ", path.display())),
-        "{text}"
-    );
+    assert!(text.starts_with(&format!("{}: not a loadable library: ", path.display())), "{text}");
     let err = Plugin::load(plugin_target_dir().join("no-such-file.so")).unwrap_err();
     assert!(matches!(err, PluginError::NotALibrary { .. }), "{err}");
 }
@@ -237,16 +199,10 @@ fn a_text_file_is_refused_as_not_a_library() {
 fn a_library_without_the_symbols_is_refused_naming_the_symbol() {
     let path = &plugins().no_symbols;
     let err = Plugin::load(path).unwrap_err();
-    assert!(
-        matches!(&err, PluginError::MissingSymbol { symbol, .. } if *symbol == "AI4U_PLUGIN_DESCRIPTOR"),
-        "{err}"
-    );
+    assert!(matches!(&err, PluginError::MissingSymbol { symbol, .. } if *symbol == "AI4U_PLUGIN_DESCRIPTOR"), "{err}");
     let text = err.to_string();
     assert!(text.contains(&path.display().to_string()), "{text}");
-    assert!(
-        text.contains("not an ai4u controller plugin: symbol `AI4U_PLUGIN_DESCRIPTOR` is missing"),
-        "{text}"
-    );
+    assert!(text.contains("not an ai4u controller plugin: symbol `AI4U_PLUGIN_DESCRIPTOR` is missing"), "{text}");
 }
 
 #[test]
@@ -255,17 +211,7 @@ fn a_mismatched_abi_version_is_refused_showing_both_versions() {
     // stopped at the descriptor.
     let path = &plugins().abi_mismatch;
     let err = Plugin::load(path).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            PluginError::AbiVersion {
-                plugin: 999,
-                server: ABI_VERSION,
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, PluginError::AbiVersion { plugin: 999, server: ABI_VERSION, .. }), "{err}");
     let text = err.to_string();
     assert!(
         text.contains(&format!(
@@ -280,16 +226,10 @@ fn a_mismatched_abi_version_is_refused_showing_both_versions() {
 fn an_unknown_controller_name_lists_the_available_ones() {
     let p = Plugin::load(&plugins().example).unwrap();
     let err = create_err(&p, "walker");
-    assert!(
-        matches!(err, PluginError::UnknownController { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, PluginError::UnknownController { .. }), "{err}");
     assert_eq!(
         err.to_string(),
-        format!(
-            "{}: no controller named `walker` (available: samplescene, line)",
-            plugins().example.display()
-        )
+        format!("{}: no controller named `walker` (available: samplescene, line)", plugins().example.display())
     );
 }
 
@@ -299,9 +239,7 @@ fn a_panicking_constructor_is_an_error() {
     assert_eq!(p.controllers(), vec!["line", "bad-constructor"]);
     let err = create_err(&p, "bad-constructor");
     assert!(
-        err.to_string().ends_with(
-            "the constructor of controller `bad-constructor` panicked: cannot build this one"
-        ),
+        err.to_string().ends_with("the constructor of controller `bad-constructor` panicked: cannot build this one"),
         "{err}"
     );
 }
@@ -319,20 +257,11 @@ fn a_panic_in_a_plugin_callback_stops_only_its_agent() {
     assert!(
         matches!(
             &err,
-            AppError::Controller {
-                source: ControllerError::Panicked {
-                    callback: "step_behavior",
-                    ..
-                },
-                ..
-            }
+            AppError::Controller { source: ControllerError::Panicked { callback: "step_behavior", .. }, .. }
         ),
         "{err}"
     );
-    assert_eq!(
-        err.to_string(),
-        "agent `0`: controller panicked in step_behavior: boom at dx=0.5 in a plugin"
-    );
+    assert_eq!(err.to_string(), "agent `0`: controller panicked in step_behavior: boom at dx=0.5 in a plugin");
     // Out of service from now on.
     let err = handles[0].request_reset(vec![]).unwrap_err();
     assert!(matches!(err, AppError::Failed { .. }), "{err}");
@@ -349,37 +278,15 @@ fn a_panic_in_a_plugin_callback_stops_only_its_agent() {
 
 #[test]
 fn cli_plugin_inspect_prints_the_descriptor_and_controllers() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ai4u"))
-        .args(["plugin", "inspect"])
-        .arg(&plugins().example)
-        .output()
-        .unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_ai4u")).args(["plugin", "inspect"]).arg(&plugins().example).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains(&format!("ABI version:      {ABI_VERSION}")),
-        "{stdout}"
-    );
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("ABI version:      {ABI_VERSION}")), "{stdout}");
     assert!(stdout.contains("ai4u-controllers: 0.1.0"), "{stdout}");
-    assert!(
-        stdout.contains(&format!(
-            "rustc:            {}",
-            ai4u_controllers::plugin::RUSTC_VERSION
-        )),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("  samplescene (default): action `move`"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("  line: action `move` Box(-1, 1, (1,), float32)"),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("rustc:            {}", ai4u_controllers::plugin::RUSTC_VERSION)), "{stdout}");
+    assert!(stdout.contains("  samplescene (default): action `move`"), "{stdout}");
+    assert!(stdout.contains("  line: action `move` Box(-1, 1, (1,), float32)"), "{stdout}");
 
     let out = Command::new(env!("CARGO_BIN_EXE_ai4u"))
         .args(["plugin", "inspect"])
@@ -388,10 +295,7 @@ fn cli_plugin_inspect_prints_the_descriptor_and_controllers() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("the plugin has ABI version 999"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("the plugin has ABI version 999"), "{stderr}");
 }
 
 #[test]
@@ -414,18 +318,10 @@ fn cli_serve_runs_a_plugin_controller_against_the_headless_scene() {
         }
         before.push(line);
     }
-    assert!(
-        before
-            .iter()
-            .any(|l| l.contains("controller `samplescene`")),
-        "{before:?}"
-    );
+    assert!(before.iter().any(|l| l.contains("controller `samplescene`")), "{before:?}");
     let addr = addr.expect("the listening line");
-    let engine = ai4u_sim::spawn_engine(
-        ai4u_sim::engine_options(addr),
-        SceneConfig::default(),
-        DecisionDefaults::default(),
-    );
+    let engine =
+        ai4u_sim::spawn_engine(ai4u_sim::engine_options(addr), SceneConfig::default(), DecisionDefaults::default());
     let rest: Vec<String> = lines.map(Result::unwrap).collect();
     let status = child.wait().unwrap();
     let text = rest.join("\n");

@@ -25,10 +25,7 @@ fn reset_and_step_round_trip() {
     assert_eq!(pos(&r.obs), 0.5);
     assert_eq!(r.reward, -0.5);
     h.stop().unwrap();
-    assert_eq!(
-        engine.join().unwrap().unwrap(),
-        ai4u_core::engine::RunEnd::AllStopped
-    );
+    assert_eq!(engine.join().unwrap().unwrap(), ai4u_core::engine::RunEnd::AllStopped);
 }
 
 #[test]
@@ -44,24 +41,13 @@ fn episodes_end_by_done_and_by_max_steps() {
     }
     let last = last.unwrap();
     assert!(last.truncated && !last.terminated);
-    assert!(matches!(
-        env.step(&dx(0.0)),
-        Err(AppError::NoEpisode { .. })
-    ));
+    assert!(matches!(env.step(&dx(0.0)), Err(AppError::NoEpisode { .. })));
     // Walking from the seeded start 2 reaches 5 in 3 steps: terminated, not truncated.
     let (obs, _) = env.reset(Some(2), None).unwrap();
     assert_eq!(pos(&obs), 2.0);
     let mut r = env.step(&dx(1.0)).unwrap();
-    r = if r.done() {
-        r
-    } else {
-        env.step(&dx(1.0)).unwrap()
-    };
-    r = if r.done() {
-        r
-    } else {
-        env.step(&dx(1.0)).unwrap()
-    };
+    r = if r.done() { r } else { env.step(&dx(1.0)).unwrap() };
+    r = if r.done() { r } else { env.step(&dx(1.0)).unwrap() };
     assert!(r.terminated && !r.truncated, "{r:?}");
     env.close().unwrap();
     engine.join().unwrap().unwrap();
@@ -76,10 +62,7 @@ fn several_agents_share_one_connection_and_vecenv_autoresets() {
     assert_eq!(obs.iter().map(pos).collect::<Vec<_>>(), vec![0.0, 1.0, 2.0]);
     let ones = vec![dx(1.0), dx(1.0), dx(1.0)];
     let s = venv.step(&ones).unwrap();
-    assert_eq!(
-        s.obs.iter().map(pos).collect::<Vec<_>>(),
-        vec![1.0, 2.0, 3.0]
-    );
+    assert_eq!(s.obs.iter().map(pos).collect::<Vec<_>>(), vec![1.0, 2.0, 3.0]);
     venv.step(&ones).unwrap();
     let s = venv.step(&ones).unwrap(); // c reaches 5
     assert_eq!(s.terminated, vec![false, false, true]);
@@ -99,11 +82,7 @@ fn parallel_env_drops_finished_agents() {
     assert_eq!(penv.possible_agents(), &["x".to_string(), "y".to_string()]);
     let (obs, _) = penv.reset(Some(1)).unwrap(); // x starts at 1, y at 2
     assert_eq!(pos(&obs["y"]), 2.0);
-    let act = |ids: &[String]| {
-        ids.iter()
-            .map(|id| (id.clone(), dx(1.0)))
-            .collect::<BTreeMap<_, _>>()
-    };
+    let act = |ids: &[String]| ids.iter().map(|id| (id.clone(), dx(1.0))).collect::<BTreeMap<_, _>>();
     for _ in 0..3 {
         let a = act(penv.agents());
         penv.step(&a).unwrap();
@@ -162,35 +141,22 @@ fn raw_welcomed(addr: std::net::SocketAddr, ids: &[&str]) -> RawEngine {
 
 #[test]
 fn engine_dying_mid_step_fails_the_step_then_a_reconnect_resumes() {
-    let server = builder()
-        .step_timeout(Duration::from_secs(5))
-        .bind()
-        .unwrap();
+    let server = builder().step_timeout(Duration::from_secs(5)).bind().unwrap();
     let addr = server.local_addr();
     let raw = std::thread::spawn(move || {
         let mut e = raw_welcomed(addr, &["0"]);
         // Idle until the reset arrives.
         let mut seq = 0;
         loop {
-            e.send(Message::Tick(Tick {
-                seq,
-                agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)],
-            }));
+            e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)] }));
             seq += 1;
             match e.recv() {
-                Some(Message::Reply(r))
-                    if matches!(r.commands[0].command, Command::Reset { .. }) =>
-                {
-                    break
-                }
+                Some(Message::Reply(r)) if matches!(r.commands[0].command, Command::Reset { .. }) => break,
                 Some(Message::Reply(_)) => continue,
                 other => panic!("{other:?}"),
             }
         }
-        e.send(Message::Tick(Tick {
-            seq,
-            agents: vec![RawEngine::state("0", AgentStatus::NewEpisode, 0.0)],
-        }));
+        e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::NewEpisode, 0.0)] }));
         // Read the action, then die without answering.
         assert!(matches!(e.recv(), Some(Message::Reply(_))));
         drop(e);
@@ -200,21 +166,12 @@ fn engine_dying_mid_step_fails_the_step_then_a_reconnect_resumes() {
     h.request_reset(vec![]).unwrap();
     let t = Instant::now();
     let err = h.request_step(&dx(1.0)).unwrap_err();
-    assert!(
-        matches!(&err, AppError::Disconnected { id, .. } if id == "0"),
-        "{err}"
-    );
-    assert!(
-        err.to_string().contains("engine closed the connection"),
-        "{err}"
-    );
+    assert!(matches!(&err, AppError::Disconnected { id, .. } if id == "0"), "{err}");
+    assert!(err.to_string().contains("engine closed the connection"), "{err}");
     assert!(t.elapsed() < Duration::from_secs(5));
     raw.join().unwrap();
     // Later calls fail clearly too.
-    assert!(matches!(
-        h.request_step(&dx(1.0)),
-        Err(AppError::Disconnected { .. })
-    ));
+    assert!(matches!(h.request_step(&dx(1.0)), Err(AppError::Disconnected { .. })));
     // A new engine with the same id: the next reset starts a new episode there.
     let engine = spawn_line_engine(engine_opts(addr), &["0"], 0);
     let (obs, _) = h.request_reset(vec![]).unwrap();
@@ -226,24 +183,21 @@ fn engine_dying_mid_step_fails_the_step_then_a_reconnect_resumes() {
 
 #[test]
 fn a_stalled_engine_times_out_with_a_clear_error() {
-    let server = builder()
-        .step_timeout(Duration::from_millis(500))
-        .bind()
-        .unwrap();
+    let server = builder().step_timeout(Duration::from_millis(500)).bind().unwrap();
     let addr = server.local_addr();
     let raw = std::thread::spawn(move || {
         let mut e = raw_welcomed(addr, &["0"]);
-        e.send(Message::Tick(Tick {
-            seq: 0,
-            agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)],
-        }));
+        e.send(Message::Tick(Tick { seq: 0, agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)] }));
         // Read replies but never send another tick.
         let _ = e.recv();
         std::thread::sleep(Duration::from_secs(2));
     });
     let handles = server.start(&["0"], line_controllers(1)).unwrap();
     let err = handles[0].request_reset(vec![]).unwrap_err();
-    assert_eq!(err.to_string(), "agent `0`: no answer from the engine within 0.5 s while waiting for the first state of the episode");
+    assert_eq!(
+        err.to_string(),
+        "agent `0`: no answer from the engine within 0.5 s while waiting for the first state of the episode"
+    );
     raw.join().unwrap();
 }
 
@@ -264,10 +218,7 @@ fn bad_handshakes_are_rejected_with_reasons_and_others_keep_working() {
     let checker = std::thread::spawn(move || {
         let mut h = good.clone();
         h.version = 1;
-        assert_eq!(
-            reject_reason(h),
-            "protocol version 1 is not supported (this server speaks 2)"
-        );
+        assert_eq!(reject_reason(h), "protocol version 1 is not supported (this server speaks 2)");
         let mut h = good.clone();
         h.token = Some("nope".into());
         assert_eq!(reject_reason(h), "wrong or missing auth token");
@@ -276,17 +227,11 @@ fn bad_handshakes_are_rejected_with_reasons_and_others_keep_working() {
         assert_eq!(reject_reason(h), "not an ai4u engine: bad magic 0xdeadbeef");
         let mut h = good.clone();
         h.agents[0].id = "9".into();
-        assert_eq!(
-            reject_reason(h),
-            "unknown agent id `9` (this server serves 0)"
-        );
+        assert_eq!(reject_reason(h), "unknown agent id `9` (this server serves 0)");
         // Garbage instead of a Hello: an Error naming the problem.
         let mut e = RawEngine::connect(addr);
         use std::io::Write;
-        e.writer
-            .get_mut()
-            .write_all(&[5, 0, 0, 0, 9, 9, 9, 9, 9])
-            .unwrap();
+        e.writer.get_mut().write_all(&[5, 0, 0, 0, 9, 9, 9, 9, 9]).unwrap();
         match e.recv() {
             Some(Message::Error { reason }) => {
                 assert_eq!(reason, "protocol error: unknown message tag 151587081")
@@ -299,10 +244,7 @@ fn bad_handshakes_are_rejected_with_reasons_and_others_keep_working() {
         let engine = spawn_line_engine(opts, &["0"], 0);
         // And a second engine for the same id is turned away while the first is connected.
         std::thread::sleep(Duration::from_millis(300));
-        assert_eq!(
-            reject_reason(good.clone()),
-            "agent id `0` is already connected"
-        );
+        assert_eq!(reject_reason(good.clone()), "agent id `0` is already connected");
         engine
     });
     let handles = server.start(&["0"], line_controllers(1)).unwrap();
@@ -320,51 +262,30 @@ fn a_tick_for_an_undeclared_agent_is_an_error_for_that_connection_only() {
     let good = spawn_line_engine(engine_opts(addr), &["0"], 0);
     let bad = std::thread::spawn(move || {
         let mut e = raw_welcomed(addr, &["1"]);
-        e.send(Message::Tick(Tick {
-            seq: 0,
-            agents: vec![RawEngine::state("7", AgentStatus::Idle, 0.0)],
-        }));
+        e.send(Message::Tick(Tick { seq: 0, agents: vec![RawEngine::state("7", AgentStatus::Idle, 0.0)] }));
         match e.recv() {
             Some(Message::Error { reason }) => reason,
             other => panic!("{other:?}"),
         }
     });
     let handles = server.start(&["0", "1"], line_controllers(2)).unwrap();
-    assert_eq!(
-        bad.join().unwrap(),
-        "tick names agent `7`, which this connection did not declare"
-    );
+    assert_eq!(bad.join().unwrap(), "tick names agent `7`, which this connection did not declare");
     let h0 = &handles[0];
     h0.request_reset(vec![]).unwrap();
     assert_eq!(h0.request_step(&dx(1.0)).unwrap().reward, 1.0);
-    assert!(matches!(
-        handles[1].request_step(&dx(1.0)),
-        Err(AppError::Disconnected { .. })
-    ));
+    assert!(matches!(handles[1].request_step(&dx(1.0)), Err(AppError::Disconnected { .. })));
     h0.stop().unwrap();
     good.join().unwrap().unwrap();
 }
 
 #[test]
 fn missing_engines_are_named_after_the_connect_timeout() {
-    let server = builder()
-        .connect_timeout(Duration::from_millis(300))
-        .bind()
-        .unwrap();
+    let server = builder().connect_timeout(Duration::from_millis(300)).bind().unwrap();
     let addr = server.local_addr();
     let engine = spawn_line_engine(engine_opts(addr), &["a"], 0);
-    let err = server
-        .start(&["a", "b", "c"], line_controllers(3))
-        .unwrap_err();
-    assert!(
-        matches!(&err, AppError::NotConfigured { missing, .. } if missing == &["b", "c"]),
-        "{err}"
-    );
-    assert!(
-        err.to_string()
-            .starts_with("no engine configured agent(s) b, c within 0.3 s"),
-        "{err}"
-    );
+    let err = server.start(&["a", "b", "c"], line_controllers(3)).unwrap_err();
+    assert!(matches!(&err, AppError::NotConfigured { missing, .. } if missing == &["b", "c"]), "{err}");
+    assert!(err.to_string().starts_with("no engine configured agent(s) b, c within 0.3 s"), "{err}");
     // The engine learns the server went away rather than hanging.
     let r = engine.join().unwrap();
     assert!(r.is_err());
@@ -375,20 +296,13 @@ fn a_panicking_controller_stops_only_its_agent() {
     let server = builder().bind().unwrap();
     let addr = server.local_addr();
     let engine = spawn_line_engine(engine_opts(addr), &["0", "1"], 0);
-    let controllers: Vec<Box<dyn ai4u_controllers::Controller>> = vec![
-        Box::new(LineController {
-            panic_on: Some(0.75),
-        }),
-        Box::new(LineController { panic_on: None }),
-    ];
+    let controllers: Vec<Box<dyn ai4u_controllers::Controller>> =
+        vec![Box::new(LineController { panic_on: Some(0.75) }), Box::new(LineController { panic_on: None })];
     let handles = server.start(&["0", "1"], controllers).unwrap();
     let mut venv = VecEnv::new(handles.clone()).unwrap();
     venv.reset(None).unwrap();
     let err = handles[0].request_step(&dx(0.75)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "agent `0`: controller panicked in step_behavior: boom at dx=0.75"
-    );
+    assert_eq!(err.to_string(), "agent `0`: controller panicked in step_behavior: boom at dx=0.75");
     let err = handles[0].request_reset(vec![]).unwrap_err();
     assert!(matches!(err, AppError::Failed { .. }), "{err}");
     // Agent 1 lives on (agent 0 was stopped in the engine, so lockstep does not wait for it).
@@ -400,11 +314,7 @@ fn a_panicking_controller_stops_only_its_agent() {
 
 #[test]
 fn the_engine_reports_a_rejection_clearly() {
-    let server = builder()
-        .token("t")
-        .connect_timeout(Duration::from_secs(1))
-        .bind()
-        .unwrap();
+    let server = builder().token("t").connect_timeout(Duration::from_secs(1)).bind().unwrap();
     let addr = server.local_addr();
     let opts = engine_opts(addr);
     let scene = LineScene::new(&["0"], 0);
@@ -412,10 +322,7 @@ fn the_engine_reports_a_rejection_clearly() {
     let err = server.start(&["0"], line_controllers(1));
     assert!(err.is_err());
     let e = t.join().unwrap().expect("rejected");
-    assert!(
-        matches!(&e, EngineError::Rejected(r) if r == "wrong or missing auth token"),
-        "{e}"
-    );
+    assert!(matches!(&e, EngineError::Rejected(r) if r == "wrong or missing auth token"), "{e}");
 }
 
 #[test]
@@ -432,10 +339,7 @@ fn realtime_episode_ends_reach_a_slow_controller() {
         let r = Requestor::connect(
             &opts,
             scene,
-            ai4u_core::engine::DecisionDefaults {
-                frame_skip: 1,
-                repeat_action: true,
-            },
+            ai4u_core::engine::DecisionDefaults { frame_skip: 1, repeat_action: true },
         )?;
         r.run().map(|(end, _)| end)
     });
@@ -467,10 +371,7 @@ fn pause_refuses_steps_until_resume() {
     assert_eq!(pos(&h.request_step(&dx(1.0)).unwrap().obs), 1.0);
     h.pause().unwrap();
     let err = h.request_step(&dx(1.0)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "agent `0` is paused: resume it before stepping"
-    );
+    assert_eq!(err.to_string(), "agent `0` is paused: resume it before stepping");
     h.resume().unwrap();
     // The episode goes on where it stopped.
     assert_eq!(pos(&h.request_step(&dx(1.0)).unwrap().obs), 2.0);
@@ -504,10 +405,7 @@ fn controllers_learn_the_real_episode_length() {
     }
     let seen = Arc::new(Mutex::new(Vec::new()));
     let recorder = |seen: &Arc<Mutex<Vec<u32>>>| -> Vec<Box<dyn ai4u_controllers::Controller>> {
-        vec![Box::new(Recorder(
-            seen.clone(),
-            LineController { panic_on: None },
-        ))]
+        vec![Box::new(Recorder(seen.clone(), LineController { panic_on: None }))]
     };
     // The engine declares 40; without an override the controller hears 40.
     let server = builder().bind().unwrap();
@@ -516,10 +414,7 @@ fn controllers_learn_the_real_episode_length() {
     handles[0].stop().unwrap();
     engine.join().unwrap().unwrap();
     // The server overrides it with 7: the controller hears 7, and the engine truncates at 7.
-    let server = builder()
-        .agent_config(Field::new("max_steps", 7i64))
-        .bind()
-        .unwrap();
+    let server = builder().agent_config(Field::new("max_steps", 7i64)).bind().unwrap();
     let engine = spawn_line_engine(engine_opts(server.local_addr()), &["0"], 40);
     let handles = server.start(&["0"], recorder(&seen)).unwrap();
     handles[0].request_reset(vec![]).unwrap();

@@ -11,13 +11,7 @@ use ndarray::{ArrayD, IxDyn};
 pub fn describe(s: &Sample) -> String {
     match s {
         Sample::Text(_) => "text".to_owned(),
-        Sample::Dict(d) => format!(
-            "dict{{{}}}",
-            d.iter()
-                .map(|(k, _)| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Sample::Dict(d) => format!("dict{{{}}}", d.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")),
         Sample::Tuple(t) => format!("tuple of {}", t.len()),
         other => format!(
             "{} array {:?}",
@@ -32,35 +26,22 @@ pub fn describe(s: &Sample) -> String {
 pub fn sample_to_value(s: &Sample) -> Result<Value> {
     let shape = |sh: &[usize]| sh.iter().map(|&d| d as u32).collect::<Vec<u32>>();
     Ok(match s {
-        Sample::F32(a) => Value::FloatArray {
-            shape: shape(a.shape()),
-            data: a.iter().copied().collect(),
-        },
-        Sample::F64(a) => Value::FloatArray {
-            shape: shape(a.shape()),
-            data: a.iter().map(|&x| x as f32).collect(),
-        },
+        Sample::F32(a) => Value::FloatArray { shape: shape(a.shape()), data: a.iter().copied().collect() },
+        Sample::F64(a) => Value::FloatArray { shape: shape(a.shape()), data: a.iter().map(|&x| x as f32).collect() },
         Sample::I64(a) if a.ndim() == 0 => Value::Int(a.iter().copied().next().unwrap_or(0)),
         Sample::I32(a) if a.ndim() == 0 => Value::Int(a.iter().copied().next().unwrap_or(0) as i64),
-        Sample::I32(a) => Value::IntArray {
-            shape: shape(a.shape()),
-            data: a.iter().copied().collect(),
-        },
+        Sample::I32(a) => Value::IntArray { shape: shape(a.shape()), data: a.iter().copied().collect() },
         Sample::I64(a) => Value::IntArray {
             shape: shape(a.shape()),
             data: a
                 .iter()
                 .map(|&x| {
-                    i32::try_from(x).map_err(|_| {
-                        ControllerError::Action(format!("{x} does not fit an int array (i32)"))
-                    })
+                    i32::try_from(x)
+                        .map_err(|_| ControllerError::Action(format!("{x} does not fit an int array (i32)")))
                 })
                 .collect::<Result<_>>()?,
         },
-        Sample::U8(a) => Value::IntArray {
-            shape: shape(a.shape()),
-            data: a.iter().map(|&x| x as i32).collect(),
-        },
+        Sample::U8(a) => Value::IntArray { shape: shape(a.shape()), data: a.iter().map(|&x| x as i32).collect() },
         Sample::Text(t) => Value::String(t.clone()),
         Sample::Dict(_) | Sample::Tuple(_) => {
             return Err(ControllerError::Action(format!(
@@ -95,33 +76,22 @@ pub fn value_to_box_sample(name: &str, v: &Value, space: &BoxSpace) -> Result<Sa
         )));
     }
     let dims = IxDyn(space.shape());
-    let bad_shape =
-        |e: ndarray::ShapeError| ControllerError::Observation(format!("field `{name}`: {e}"));
+    let bad_shape = |e: ndarray::ShapeError| ControllerError::Observation(format!("field `{name}`: {e}"));
     match (v, space.dtype()) {
-        (Value::FloatArray { data, .. }, DType::F32) => Ok(Sample::F32(
-            ArrayD::from_shape_vec(dims, data.clone()).map_err(bad_shape)?,
-        )),
-        (Value::Image(img), DType::U8)
-            if img.pixel == PixelType::U8 && img.encoding == ImageEncoding::Raw =>
-        {
-            Ok(Sample::U8(
-                ArrayD::from_shape_vec(dims, img.data.clone()).map_err(bad_shape)?,
-            ))
+        (Value::FloatArray { data, .. }, DType::F32) => {
+            Ok(Sample::F32(ArrayD::from_shape_vec(dims, data.clone()).map_err(bad_shape)?))
         }
-        (Value::Image(img), _) if img.encoding == ImageEncoding::Png => {
-            Err(ControllerError::Observation(format!(
-                "field `{name}` is a PNG image; decode it in a custom observation()"
-            )))
+        (Value::Image(img), DType::U8) if img.pixel == PixelType::U8 && img.encoding == ImageEncoding::Raw => {
+            Ok(Sample::U8(ArrayD::from_shape_vec(dims, img.data.clone()).map_err(bad_shape)?))
         }
+        (Value::Image(img), _) if img.encoding == ImageEncoding::Png => Err(ControllerError::Observation(format!(
+            "field `{name}` is a PNG image; decode it in a custom observation()"
+        ))),
         _ => {
             let flat = v.to_f32_vec().ok_or_else(|| {
-                ControllerError::Observation(format!(
-                    "field `{name}` is a {}, not numeric",
-                    v.kind()
-                ))
+                ControllerError::Observation(format!("field `{name}` is a {}, not numeric", v.kind()))
             })?;
-            let arr = ArrayD::from_shape_vec(dims, flat.into_iter().map(f64::from).collect())
-                .map_err(bad_shape)?;
+            let arr = ArrayD::from_shape_vec(dims, flat.into_iter().map(f64::from).collect()).map_err(bad_shape)?;
             Ok(space.cast(&arr)?)
         }
     }
@@ -141,11 +111,7 @@ pub fn observe(space: &Space, state: &State) -> Result<Sample> {
         }
         Space::Box(b) => {
             let need: usize = b.shape().iter().product();
-            let fits: Vec<_> = state
-                .fields
-                .iter()
-                .filter(|f| element_count(&f.value) == need)
-                .collect();
+            let fits: Vec<_> = state.fields.iter().filter(|f| element_count(&f.value) == need).collect();
             match fits.as_slice() {
                 [f] => value_to_box_sample(&f.name, &f.value, b),
                 [] => Err(ControllerError::Observation(format!(
@@ -159,10 +125,7 @@ pub fn observe(space: &Space, state: &State) -> Result<Sample> {
                 ))),
                 many => Err(ControllerError::Observation(format!(
                     "several state fields fit {b} ({}); override observation() to choose",
-                    many.iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    many.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
                 ))),
             }
         }
@@ -177,10 +140,7 @@ fn observe_field(name: &str, v: &Value, space: &Space) -> Result<Sample> {
         (Space::Box(b), _) => value_to_box_sample(name, v, b),
         (Space::Discrete(_), Value::Int(i)) => Ok(Sample::scalar_i64(*i)),
         (Space::Text(_), Value::String(s)) => Ok(Sample::Text(s.clone())),
-        _ => Err(ControllerError::Observation(format!(
-            "field `{name}` ({}) cannot fill {space}",
-            v.kind()
-        ))),
+        _ => Err(ControllerError::Observation(format!("field `{name}` ({}) cannot fill {space}", v.kind()))),
     }
 }
 
@@ -192,16 +152,8 @@ mod tests {
     #[test]
     fn dict_observation_takes_fields_by_name() {
         let space: Space = DictSpace::new(vec![
-            (
-                "array".to_owned(),
-                BoxSpace::uniform(-1.0, 1.0, &[3], DType::F32)
-                    .unwrap()
-                    .into(),
-            ),
-            (
-                "steps".to_owned(),
-                ai4u_core::spaces::Discrete::new(100).unwrap().into(),
-            ),
+            ("array".to_owned(), BoxSpace::uniform(-1.0, 1.0, &[3], DType::F32).unwrap().into()),
+            ("steps".to_owned(), ai4u_core::spaces::Discrete::new(100).unwrap().into()),
         ])
         .unwrap()
         .into();
@@ -211,20 +163,14 @@ mod tests {
         let obs = observe(&space, &s).unwrap();
         assert!(space.contains(&obs), "{obs:?}");
         s.fields.remove(0);
-        assert_eq!(
-            observe(&space, &s).unwrap_err().to_string(),
-            "field `array` is missing"
-        );
+        assert_eq!(observe(&space, &s).unwrap_err().to_string(), "field `array` is missing");
     }
 
     #[test]
     fn box_observation_names_the_mismatch() {
         let b = BoxSpace::uniform(0.0, 1.0, &[2, 2], DType::F32).unwrap();
         let err = value_to_box_sample("v", &Value::floats(vec![1.0; 3]), &b).unwrap_err();
-        assert!(
-            err.to_string().contains("field `v` holds 3 elements"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("field `v` holds 3 elements"), "{err}");
         let s = value_to_box_sample("v", &Value::floats(vec![0.5; 4]), &b).unwrap();
         assert_eq!(s.shape(), Some(&[2usize, 2][..]));
     }
@@ -233,10 +179,7 @@ mod tests {
     fn actions_become_wire_values() {
         let a = Sample::F32(ArrayD::from_shape_vec(IxDyn(&[2]), vec![1.0, -1.0]).unwrap());
         assert_eq!(sample_to_value(&a).unwrap(), Value::floats(vec![1.0, -1.0]));
-        assert_eq!(
-            sample_to_value(&Sample::scalar_i64(3)).unwrap(),
-            Value::Int(3)
-        );
+        assert_eq!(sample_to_value(&Sample::scalar_i64(3)).unwrap(), Value::Int(3));
         assert!(sample_to_value(&Sample::Tuple(vec![])).is_err());
     }
 }

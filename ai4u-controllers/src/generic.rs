@@ -25,18 +25,12 @@ impl GenericController {
     /// The spaces and action name `metadata` implies, or why it implies none.
     pub fn derive(metadata: &ModelMetadata) -> Result<(Space, Space, String)> {
         let obs = match metadata.inputs.as_slice() {
-            [] => {
-                return Err(ControllerError::Configuration(
-                    "the agent declares no inputs".into(),
-                ))
-            }
+            [] => return Err(ControllerError::Configuration("the agent declares no inputs".into())),
             [one] => input_space(one)?,
-            many => DictSpace::new(
-                many.iter()
-                    .map(|i| Ok((i.name.clone(), input_space(i)?)))
-                    .collect::<Result<Vec<_>>>()?,
-            )?
-            .into(),
+            many => {
+                DictSpace::new(many.iter().map(|i| Ok((i.name.clone(), input_space(i)?))).collect::<Result<Vec<_>>>()?)?
+                    .into()
+            }
         };
         let (action, name) = match metadata.outputs.as_slice() {
             [one] => (output_space(one)?, one.name.clone()),
@@ -44,11 +38,7 @@ impl GenericController {
                 return Err(ControllerError::Configuration(format!(
                     "GenericController needs exactly one output, the agent declares {} ({})",
                     other.len(),
-                    other
-                        .iter()
-                        .map(|o| o.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    other.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ")
                 )))
             }
         };
@@ -62,11 +52,7 @@ fn dims(shape: &[u32]) -> Vec<usize> {
 
 fn input_space(i: &InputSpec) -> Result<Space> {
     let dtype = match i.kind {
-        ValueKind::Float
-        | ValueKind::FloatArray
-        | ValueKind::Int
-        | ValueKind::IntArray
-        | ValueKind::Bool => DType::F32,
+        ValueKind::Float | ValueKind::FloatArray | ValueKind::Int | ValueKind::IntArray | ValueKind::Bool => DType::F32,
         ValueKind::Image => DType::U8,
         k => {
             return Err(ControllerError::Configuration(format!(
@@ -75,28 +61,19 @@ fn input_space(i: &InputSpec) -> Result<Space> {
             )))
         }
     };
-    let (lo, hi) = if dtype == DType::U8 {
-        (i.range_min.max(0.0), i.range_max.min(255.0))
-    } else {
-        (i.range_min, i.range_max)
-    };
-    Ok(
-        BoxSpace::uniform(lo as f64, hi as f64, &dims(&i.shape), dtype)
-            .map_err(|e| ControllerError::Configuration(format!("input `{}`: {e}", i.name)))?
-            .into(),
-    )
+    let (lo, hi) =
+        if dtype == DType::U8 { (i.range_min.max(0.0), i.range_max.min(255.0)) } else { (i.range_min, i.range_max) };
+    Ok(BoxSpace::uniform(lo as f64, hi as f64, &dims(&i.shape), dtype)
+        .map_err(|e| ControllerError::Configuration(format!("input `{}`: {e}", i.name)))?
+        .into())
 }
 
 fn output_space(o: &OutputSpec) -> Result<Space> {
     let shape = dims(&o.shape);
     let bad = |e: String| ControllerError::Configuration(format!("output `{}`: {e}", o.name));
     if !o.continuous {
-        let n = *shape
-            .last()
-            .ok_or_else(|| bad("a discrete output needs a shape".into()))?;
-        return Ok(Discrete::new(n as i64)
-            .map_err(|e| bad(e.to_string()))?
-            .into());
+        let n = *shape.last().ok_or_else(|| bad("a discrete output needs a shape".into()))?;
+        return Ok(Discrete::new(n as i64).map_err(|e| bad(e.to_string()))?.into());
     }
     let size: usize = shape.iter().product();
     let expand = |r: &[f32], default: f64| -> Result<ArrayD<f64>> {
@@ -110,9 +87,7 @@ fn output_space(o: &OutputSpec) -> Result<Space> {
     };
     let low = expand(&o.range_min, f64::NEG_INFINITY)?;
     let high = expand(&o.range_max, f64::INFINITY)?;
-    Ok(BoxSpace::new(low, high, DType::F32)
-        .map_err(|e| bad(e.to_string()))?
-        .into())
+    Ok(BoxSpace::new(low, high, DType::F32).map_err(|e| bad(e.to_string()))?.into())
 }
 
 fn unconfigured() -> Space {
@@ -123,29 +98,18 @@ fn unconfigured() -> Space {
 
 impl Controller for GenericController {
     fn action_space(&self) -> Space {
-        self.spaces
-            .as_ref()
-            .map(|s| s.0.clone())
-            .unwrap_or_else(unconfigured)
+        self.spaces.as_ref().map(|s| s.0.clone()).unwrap_or_else(unconfigured)
     }
 
     fn observation_space(&self) -> Space {
-        self.spaces
-            .as_ref()
-            .map(|s| s.1.clone())
-            .unwrap_or_else(unconfigured)
+        self.spaces.as_ref().map(|s| s.1.clone()).unwrap_or_else(unconfigured)
     }
 
     fn action_name(&self) -> &str {
         self.spaces.as_ref().map(|s| s.2.as_str()).unwrap_or("")
     }
 
-    fn handle_configuration(
-        &mut self,
-        _id: &str,
-        _max_steps: u32,
-        metadata: &ModelMetadata,
-    ) -> Result<()> {
+    fn handle_configuration(&mut self, _id: &str, _max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
         self.spaces = Some(GenericController::derive(metadata)?);
         Ok(())
     }
@@ -156,31 +120,16 @@ mod tests {
     use super::*;
 
     fn input(name: &str, shape: Vec<u32>) -> InputSpec {
-        InputSpec {
-            name: name.into(),
-            kind: ValueKind::FloatArray,
-            shape,
-            range_min: -1.0,
-            range_max: 1.0,
-        }
+        InputSpec { name: name.into(), kind: ValueKind::FloatArray, shape, range_min: -1.0, range_max: 1.0 }
     }
 
     fn output(name: &str, continuous: bool) -> OutputSpec {
-        OutputSpec {
-            name: name.into(),
-            continuous,
-            shape: vec![4],
-            range_min: vec![-1.0],
-            range_max: vec![1.0],
-        }
+        OutputSpec { name: name.into(), continuous, shape: vec![4], range_min: vec![-1.0], range_max: vec![1.0] }
     }
 
     #[test]
     fn one_input_is_a_box_several_a_dict() {
-        let m = ModelMetadata {
-            inputs: vec![input("array", vec![7])],
-            outputs: vec![output("move", true)],
-        };
+        let m = ModelMetadata { inputs: vec![input("array", vec![7])], outputs: vec![output("move", true)] };
         let (a, o, name) = GenericController::derive(&m).unwrap();
         assert!(matches!(o, Space::Box(_)));
         assert!(matches!(a, Space::Box(_)));

@@ -56,10 +56,7 @@ pub enum ControllerError {
     Space(#[from] SpaceError),
     /// A callback panicked; the message is the panic's.
     #[error("controller panicked in {callback}: {message}")]
-    Panicked {
-        callback: &'static str,
-        message: String,
-    },
+    Panicked { callback: &'static str, message: String },
 }
 
 pub type Result<T, E = ControllerError> = std::result::Result<T, E>;
@@ -82,12 +79,7 @@ pub trait Controller: Send + 'static {
 
     /// The engine declared this agent: its id, the real episode length (0 = unlimited)
     /// and its sensors and actuators. An error refuses the connection with its message.
-    fn handle_configuration(
-        &mut self,
-        id: &str,
-        max_steps: u32,
-        metadata: &ModelMetadata,
-    ) -> Result<()> {
+    fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
         let _ = (id, max_steps, metadata);
         Ok(())
     }
@@ -147,12 +139,7 @@ impl<C: Controller + ?Sized> Controller for Box<C> {
     fn action_name(&self) -> &str {
         (**self).action_name()
     }
-    fn handle_configuration(
-        &mut self,
-        id: &str,
-        max_steps: u32,
-        metadata: &ModelMetadata,
-    ) -> Result<()> {
+    fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
         (**self).handle_configuration(id, max_steps, metadata)
     }
     fn handle_new_episode(&mut self, state: &State) {

@@ -314,16 +314,8 @@ impl Controller for Guarded {
     fn action_name(&self) -> &str {
         guard(|| self.inner.action_name(), || "")
     }
-    fn handle_configuration(
-        &mut self,
-        id: &str,
-        max_steps: u32,
-        metadata: &ModelMetadata,
-    ) -> Result<()> {
-        guard(
-            || self.inner.handle_configuration(id, max_steps, metadata),
-            placeholder_error,
-        )
+    fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
+        guard(|| self.inner.handle_configuration(id, max_steps, metadata), placeholder_error)
     }
     fn handle_new_episode(&mut self, state: &State) {
         guard(|| self.inner.handle_new_episode(state), || ())
@@ -356,11 +348,7 @@ pub mod __export {
     ///
     /// # Safety
     /// `len` must be null or valid for a write.
-    pub unsafe fn name(
-        table: &'static [(&'static str, Constructor)],
-        index: usize,
-        len: *mut usize,
-    ) -> *const u8 {
+    pub unsafe fn name(table: &'static [(&'static str, Constructor)], index: usize, len: *mut usize) -> *const u8 {
         match table.get(index) {
             Some((name, _)) => {
                 if !len.is_null() {
@@ -380,9 +368,7 @@ pub mod __export {
         };
         guard(
             || {
-                let guarded: Box<dyn Controller> = Box::new(Guarded {
-                    inner: ManuallyDrop::new(constructor()),
-                });
+                let guarded: Box<dyn Controller> = Box::new(Guarded { inner: ManuallyDrop::new(constructor()) });
                 Box::into_raw(Box::new(guarded)).cast::<c_void>()
             },
             std::ptr::null_mut,
@@ -497,11 +483,7 @@ mod tests {
         assert_eq!(std::mem::offset_of!(PluginDescriptor, abi_version), 8);
         let d = PluginDescriptor::current();
         assert_eq!(d.controllers_version(), CONTROLLERS_VERSION);
-        assert!(
-            d.rustc_version().starts_with("rustc "),
-            "{}",
-            d.rustc_version()
-        );
+        assert!(d.rustc_version().starts_with("rustc "), "{}", d.rustc_version());
         assert_eq!(d.rustc_version(), recorded_rustc_version());
     }
 
@@ -519,9 +501,7 @@ mod tests {
                 "x"
             }
         }
-        let mut g = Guarded {
-            inner: ManuallyDrop::new(Box::new(Bad)),
-        };
+        let mut g = Guarded { inner: ManuallyDrop::new(Box::new(Bad)) };
         let _ = g.action_space();
         unsafe extern "C" fn sink(ctx: *mut c_void, p: *const u8, n: usize) {
             // SAFETY: test-only; `ctx` is the `String` below, `p..p+n` valid per the ABI.
@@ -538,8 +518,6 @@ mod tests {
         // SAFETY: as above.
         assert!(!unsafe { __export::take_panic(sink, (&mut got as *mut String).cast()) });
         assert_eq!(g.action_name(), "x");
-        assert!(g
-            .step_behavior(&Sample::I64(ndarray::ArrayD::zeros(ndarray::IxDyn(&[1]))))
-            .is_err());
+        assert!(g.step_behavior(&Sample::I64(ndarray::ArrayD::zeros(ndarray::IxDyn(&[1])))).is_err());
     }
 }

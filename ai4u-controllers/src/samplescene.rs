@@ -28,32 +28,16 @@ impl Default for SampleSceneController {
 
 impl SampleSceneController {
     pub fn new() -> SampleSceneController {
-        let low =
-            ArrayD::from_shape_vec(IxDyn(&[4]), vec![-1.0, -1.0, 0.0, 0.0]).expect("4 values");
+        let low = ArrayD::from_shape_vec(IxDyn(&[4]), vec![-1.0, -1.0, 0.0, 0.0]).expect("4 values");
         let high = ArrayD::from_elem(IxDyn(&[4]), 1.0);
-        let action = BoxSpace::new(low, high, DType::F32)
-            .expect("valid bounds")
-            .into();
+        let action = BoxSpace::new(low, high, DType::F32).expect("valid bounds").into();
         let observation = DictSpace::new(vec![
-            (
-                "array".to_owned(),
-                BoxSpace::uniform(-1.0, 1.0, &[7], DType::F32)
-                    .expect("valid")
-                    .into(),
-            ),
-            (
-                "vision".to_owned(),
-                BoxSpace::uniform(0.0, 255.0, &[10, 10, 1], DType::F32)
-                    .expect("valid")
-                    .into(),
-            ),
+            ("array".to_owned(), BoxSpace::uniform(-1.0, 1.0, &[7], DType::F32).expect("valid").into()),
+            ("vision".to_owned(), BoxSpace::uniform(0.0, 255.0, &[10, 10, 1], DType::F32).expect("valid").into()),
         ])
         .expect("distinct keys")
         .into();
-        SampleSceneController {
-            action,
-            observation,
-        }
+        SampleSceneController { action, observation }
     }
 }
 
@@ -112,9 +96,7 @@ impl ScriptedPilot {
         let code = |r: usize, c: usize| vision[[r, c, 0]];
         // The lowest rows look about 1.3-1.8 m ahead: no floor there means an edge.
         let edge_ahead = (7..10).any(|r| (3..7).any(|c| code(r, c) == CODE_NOTHING));
-        let target_cols: Vec<usize> = (0..10)
-            .filter(|&c| (0..10).any(|r| code(r, c) == CODE_TARGET))
-            .collect();
+        let target_cols: Vec<usize> = (0..10).filter(|&c| (0..10).any(|r| code(r, c) == CODE_TARGET)).collect();
         if !target_cols.is_empty() {
             let centre = target_cols.iter().sum::<usize>() as f32 / target_cols.len() as f32;
             // Columns span -45..45 degrees left to right; steer proportionally.
@@ -142,14 +124,8 @@ mod tests {
         a[0] = dot;
         let v: Vec<f32> = (0..100).map(|i| vision(i / 10, i % 10)).collect();
         Sample::dict(vec![
-            (
-                "array",
-                Sample::F32(ArrayD::from_shape_vec(IxDyn(&[7]), a).unwrap()),
-            ),
-            (
-                "vision",
-                Sample::F32(ArrayD::from_shape_vec(IxDyn(&[10, 10, 1]), v).unwrap()),
-            ),
+            ("array", Sample::F32(ArrayD::from_shape_vec(IxDyn(&[7]), a).unwrap())),
+            ("vision", Sample::F32(ArrayD::from_shape_vec(IxDyn(&[10, 10, 1]), v).unwrap())),
         ])
     }
 
@@ -158,25 +134,13 @@ mod tests {
         let p = ScriptedPilot;
         let c = SampleSceneController::new();
         // Cube seen in the right-most columns: turn right, walk.
-        let a = p.act(&obs(0.9, |r, col| {
-            if r == 5 && col >= 8 {
-                CODE_TARGET
-            } else {
-                CODE_FLOOR
-            }
-        }));
+        let a = p.act(&obs(0.9, |r, col| if r == 5 && col >= 8 { CODE_TARGET } else { CODE_FLOOR }));
         assert!(c.action_space().contains(&a));
         let a = a.as_f32().unwrap();
         assert!(a[[1]] > 0.5 && a[[0]] == 1.0, "{a}");
         // No floor ahead and no cube: turn on the spot.
-        let a = p.act(&obs(
-            0.99,
-            |r, _| if r >= 7 { CODE_NOTHING } else { CODE_FLOOR },
-        ));
-        assert_eq!(
-            a.as_f32().unwrap().as_slice().unwrap(),
-            &[0.0, 1.0, 0.0, 0.0]
-        );
+        let a = p.act(&obs(0.99, |r, _| if r >= 7 { CODE_NOTHING } else { CODE_FLOOR }));
+        assert_eq!(a.as_f32().unwrap().as_slice().unwrap(), &[0.0, 1.0, 0.0, 0.0]);
     }
 
     #[test]
@@ -194,10 +158,6 @@ mod tests {
                 range_max: vec![],
             }],
         };
-        assert!(c
-            .handle_configuration("0", 10, &m)
-            .unwrap_err()
-            .to_string()
-            .contains("not a SampleScene agent"));
+        assert!(c.handle_configuration("0", 10, &m).unwrap_err().to_string().contains("not a SampleScene agent"));
     }
 }

@@ -18,50 +18,21 @@ fn agent(id: usize, fields: Vec<Field>) -> AgentState {
 }
 
 fn cases() -> Vec<(&'static str, Message)> {
-    let small = vec![Field::new(
-        "array",
-        Value::floats((0..10).map(|i| i as f32 * 0.1).collect::<Vec<_>>()),
-    )];
+    let small = vec![Field::new("array", Value::floats((0..10).map(|i| i as f32 * 0.1).collect::<Vec<_>>()))];
     let image = vec![Field::new(
         "camera",
-        Value::Image(
-            Image::raw_u8(
-                84,
-                84,
-                3,
-                (0..84 * 84 * 3).map(|i| (i % 251) as u8).collect(),
-            )
-            .unwrap(),
-        ),
+        Value::Image(Image::raw_u8(84, 84, 3, (0..84 * 84 * 3).map(|i| (i % 251) as u8).collect()).unwrap()),
     )];
     let samplescene = vec![
         Field::new("array", Value::floats(vec![0.5; 7])),
-        Field::new(
-            "vision",
-            Value::float_array(vec![10, 10, 1], vec![50.0; 100]).unwrap(),
-        ),
+        Field::new("vision", Value::float_array(vec![10, 10, 1], vec![50.0; 100]).unwrap()),
     ];
     vec![
-        (
-            "state_10_floats",
-            Message::Tick(Tick {
-                seq: 1,
-                agents: vec![agent(0, small)],
-            }),
-        ),
-        (
-            "state_image_84x84x3",
-            Message::Tick(Tick {
-                seq: 1,
-                agents: vec![agent(0, image)],
-            }),
-        ),
+        ("state_10_floats", Message::Tick(Tick { seq: 1, agents: vec![agent(0, small)] })),
+        ("state_image_84x84x3", Message::Tick(Tick { seq: 1, agents: vec![agent(0, image)] })),
         (
             "tick_64_samplescene_agents",
-            Message::Tick(Tick {
-                seq: 1,
-                agents: (0..64).map(|i| agent(i, samplescene.clone())).collect(),
-            }),
+            Message::Tick(Tick { seq: 1, agents: (0..64).map(|i| agent(i, samplescene.clone())).collect() }),
         ),
     ]
 }

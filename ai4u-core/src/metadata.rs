@@ -88,9 +88,7 @@ fn dims(name: &str, shape: &[i64]) -> Result<Vec<u32>, MetadataError> {
     shape
         .iter()
         .map(|&d| {
-            u32::try_from(d).map_err(|_| {
-                MetadataError::Invalid(format!("`{name}` has a negative dimension {d}"))
-            })
+            u32::try_from(d).map_err(|_| MetadataError::Invalid(format!("`{name}` has a negative dimension {d}")))
         })
         .collect()
 }
@@ -122,12 +120,7 @@ impl ModelMetadata {
                     5 => ValueKind::FloatArray,
                     6 => ValueKind::IntArray,
                     8 => ValueKind::Image,
-                    k => {
-                        return Err(MetadataError::Invalid(format!(
-                            "input `{}` has unknown type {k}",
-                            i.name
-                        )))
-                    }
+                    k => return Err(MetadataError::Invalid(format!("input `{}` has unknown type {k}", i.name))),
                 };
                 Ok(InputSpec {
                     shape: dims(&i.name, &i.shape)?,
@@ -175,12 +168,8 @@ mod tests {
         .unwrap();
         assert_eq!(m.inputs[0].kind, ValueKind::FloatArray);
         assert_eq!(m.inputs[0].shape, vec![10, 10, 1]);
-        let err =
-            ModelMetadata::from_ai4u_json(r#"{"inputs":[{"name":"x","type":42}]}"#).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "model metadata: input `x` has unknown type 42"
-        );
+        let err = ModelMetadata::from_ai4u_json(r#"{"inputs":[{"name":"x","type":42}]}"#).unwrap_err();
+        assert_eq!(err.to_string(), "model metadata: input `x` has unknown type 42");
         assert!(ModelMetadata::from_ai4u_json("{").is_err());
     }
 }

@@ -110,20 +110,8 @@ pub struct Image {
 
 impl Image {
     /// A raw u8 image in HWC order; checks that `data` has exactly `w * h * c` bytes.
-    pub fn raw_u8(
-        width: u32,
-        height: u32,
-        channels: u32,
-        data: Vec<u8>,
-    ) -> Result<Image, ValueError> {
-        let img = Image {
-            width,
-            height,
-            channels,
-            pixel: PixelType::U8,
-            encoding: ImageEncoding::Raw,
-            data,
-        };
+    pub fn raw_u8(width: u32, height: u32, channels: u32, data: Vec<u8>) -> Result<Image, ValueError> {
+        let img = Image { width, height, channels, pixel: PixelType::U8, encoding: ImageEncoding::Raw, data };
         img.validate()?;
         Ok(img)
     }
@@ -177,16 +165,12 @@ pub enum Value {
 
 /// Product of a shape's dimensions, or `None` on overflow. The empty shape is a scalar (1).
 pub fn shape_len(shape: &[u32]) -> Option<usize> {
-    shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
+    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
 }
 
 fn check_shape(shape: &[u32], len: usize) -> Result<(), ValueError> {
     if shape_len(shape) != Some(len) {
-        return Err(ValueError::Shape(format!(
-            "shape {shape:?} does not hold {len} elements"
-        )));
+        return Err(ValueError::Shape(format!("shape {shape:?} does not hold {len} elements")));
     }
     Ok(())
 }
@@ -201,10 +185,7 @@ impl Value {
     /// A rank-1 float array.
     pub fn floats(data: impl Into<Vec<f32>>) -> Value {
         let data = data.into();
-        Value::FloatArray {
-            shape: vec![data.len() as u32],
-            data,
-        }
+        Value::FloatArray { shape: vec![data.len() as u32], data }
     }
 
     /// An int array with a checked shape.
@@ -216,10 +197,7 @@ impl Value {
     /// A rank-1 int array.
     pub fn ints(data: impl Into<Vec<i32>>) -> Value {
         let data = data.into();
-        Value::IntArray {
-            shape: vec![data.len() as u32],
-            data,
-        }
+        Value::IntArray { shape: vec![data.len() as u32], data }
     }
 
     pub fn kind(&self) -> ValueKind {
@@ -261,20 +239,11 @@ impl Value {
         match self {
             Value::FloatArray { data, .. } => Some(data.clone()),
             Value::IntArray { data, .. } => Some(data.iter().map(|&x| x as f32).collect()),
-            Value::Image(img)
-                if img.encoding == ImageEncoding::Raw && img.pixel == PixelType::U8 =>
-            {
+            Value::Image(img) if img.encoding == ImageEncoding::Raw && img.pixel == PixelType::U8 => {
                 Some(img.data.iter().map(|&x| x as f32).collect())
             }
-            Value::Image(img)
-                if img.encoding == ImageEncoding::Raw && img.pixel == PixelType::F32 =>
-            {
-                Some(
-                    img.data
-                        .chunks_exact(4)
-                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                        .collect(),
-                )
+            Value::Image(img) if img.encoding == ImageEncoding::Raw && img.pixel == PixelType::F32 => {
+                Some(img.data.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
             }
             v => v.as_f32().map(|x| vec![x]),
         }
@@ -290,11 +259,7 @@ impl Value {
             Value::FloatArray { shape, .. } | Value::IntArray { shape, .. } => {
                 shape.iter().map(|&d| d as usize).collect()
             }
-            Value::Image(img) => vec![
-                img.height as usize,
-                img.width as usize,
-                img.channels as usize,
-            ],
+            Value::Image(img) => vec![img.height as usize, img.width as usize, img.channels as usize],
         }
     }
 }
@@ -349,10 +314,7 @@ pub struct Field {
 
 impl Field {
     pub fn new(name: impl Into<String>, value: impl Into<Value>) -> Field {
-        Field {
-            name: name.into(),
-            value: value.into(),
-        }
+        Field { name: name.into(), value: value.into() }
     }
 }
 
@@ -362,11 +324,7 @@ pub enum ValueError {
     #[error("field `{0}` is missing")]
     Missing(String),
     #[error("field `{name}` is a {actual}, expected {expected}")]
-    WrongType {
-        name: String,
-        expected: &'static str,
-        actual: ValueKind,
-    },
+    WrongType { name: String, expected: &'static str, actual: ValueKind },
     #[error("bad shape: {0}")]
     Shape(String),
 }
@@ -411,18 +369,12 @@ impl State {
         let value = value.into();
         match self.fields.iter_mut().find(|f| f.name == name) {
             Some(f) => f.value = value,
-            None => self.fields.push(Field {
-                name: name.to_owned(),
-                value,
-            }),
+            None => self.fields.push(Field { name: name.to_owned(), value }),
         }
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.fields
-            .iter()
-            .find(|f| f.name == name)
-            .map(|f| &f.value)
+        self.fields.iter().find(|f| f.name == name).map(|f| &f.value)
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -443,16 +395,11 @@ impl State {
 
     /// The value of a field, or [`ValueError::Missing`].
     pub fn require(&self, name: &str) -> Result<&Value, ValueError> {
-        self.get(name)
-            .ok_or_else(|| ValueError::Missing(name.to_owned()))
+        self.get(name).ok_or_else(|| ValueError::Missing(name.to_owned()))
     }
 
     fn wrong(&self, name: &str, expected: &'static str, actual: &Value) -> ValueError {
-        ValueError::WrongType {
-            name: name.to_owned(),
-            expected,
-            actual: actual.kind(),
-        }
+        ValueError::WrongType { name: name.to_owned(), expected, actual: actual.kind() }
     }
 
     getter!(
@@ -526,9 +473,7 @@ fn to_array<T>(shape: &[u32], data: Vec<T>) -> Result<ndarray::ArrayD<T>, ValueE
 
 impl FromIterator<Field> for State {
     fn from_iter<I: IntoIterator<Item = Field>>(iter: I) -> Self {
-        State {
-            fields: iter.into_iter().collect(),
-        }
+        State { fields: iter.into_iter().collect() }
     }
 }
 
@@ -543,10 +488,7 @@ mod tests {
         s.push("steps", 12i64);
         assert!(s.get_bool("done").unwrap());
         assert_eq!(s.get_number("steps").unwrap(), 12.0);
-        assert_eq!(
-            s.get_f32("nope").unwrap_err(),
-            ValueError::Missing("nope".into())
-        );
+        assert_eq!(s.get_f32("nope").unwrap_err(), ValueError::Missing("nope".into()));
         let err = s.get_f32("done").unwrap_err();
         assert_eq!(err.to_string(), "field `done` is a bool, expected float");
     }

@@ -12,9 +12,7 @@ fn dir() -> PathBuf {
 }
 
 fn bincode_config() -> impl bincode::config::Config {
-    bincode::config::standard()
-        .with_fixed_int_encoding()
-        .with_little_endian()
+    bincode::config::standard().with_fixed_int_encoding().with_little_endian()
 }
 
 /// Equality that treats NaN as equal to NaN (vectors carry NaNs on purpose).
@@ -42,11 +40,7 @@ fn golden_vectors_match_codec_and_bincode() {
     for v in &all {
         let ours = wire::encode_to_vec(&v.msg);
         let theirs = bincode::serde::encode_to_vec(&v.msg, bincode_config()).unwrap();
-        assert_eq!(
-            ours, theirs,
-            "{}: our encoding differs from bincode's",
-            v.name
-        );
+        assert_eq!(ours, theirs, "{}: our encoding differs from bincode's", v.name);
         let bin = dir().join(format!("{}.bin", v.name));
         let json = dir().join(format!("{}.json", v.name));
         if bless {
@@ -56,55 +50,28 @@ fn golden_vectors_match_codec_and_bincode() {
         }
         let file = std::fs::read(&bin).unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
         assert_eq!(ours, file, "{}: encode != golden bytes", v.name);
-        let decoded =
-            wire::decode(&file, &Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", v.name));
-        assert!(
-            same(&decoded, &v.msg),
-            "{}: decode(golden) != message",
-            v.name
-        );
-        let (by_bincode, used): (Message, usize) =
-            bincode::serde::decode_from_slice(&file, bincode_config()).unwrap();
+        let decoded = wire::decode(&file, &Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", v.name));
+        assert!(same(&decoded, &v.msg), "{}: decode(golden) != message", v.name);
+        let (by_bincode, used): (Message, usize) = bincode::serde::decode_from_slice(&file, bincode_config()).unwrap();
         assert_eq!(used, file.len());
-        assert!(
-            same(&by_bincode, &v.msg),
-            "{}: bincode decodes the golden bytes differently",
-            v.name
-        );
+        assert!(same(&by_bincode, &v.msg), "{}: bincode decodes the golden bytes differently", v.name);
         let described = std::fs::read_to_string(&json).unwrap();
-        assert_eq!(
-            described,
-            description(v, &ours),
-            "{}: stale JSON description",
-            v.name
-        );
+        assert_eq!(described, description(v, &ours), "{}: stale JSON description", v.name);
     }
     // No stray files: every file in the folder belongs to a vector.
     for entry in std::fs::read_dir(dir()).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&name);
-        assert!(
-            all.iter().any(|v| v.name == stem) || name == "README.md",
-            "stray file {name}"
-        );
+        assert!(all.iter().any(|v| v.name == stem) || name == "README.md", "stray file {name}");
     }
 }
 
 #[test]
 fn biggest_allowed_name_passes_and_one_more_byte_fails() {
-    let v = vectors::all()
-        .into_iter()
-        .find(|v| v.name == "name_max")
-        .unwrap();
+    let v = vectors::all().into_iter().find(|v| v.name == "name_max").unwrap();
     let bytes = wire::encode_to_vec(&v.msg);
     assert!(wire::decode(&bytes, &Limits::default()).is_ok());
-    let tight = Limits {
-        max_name_len: 255,
-        ..Limits::default()
-    };
+    let tight = Limits { max_name_len: 255, ..Limits::default() };
     let err = wire::decode(&bytes, &tight).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "field name is 256 bytes long, limit is 255"
-    );
+    assert_eq!(err.to_string(), "field name is 256 bytes long, limit is 255");
 }

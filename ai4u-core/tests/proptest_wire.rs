@@ -25,30 +25,17 @@ fn value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         "\\PC{0,20}".prop_map(Value::String),
         vec(any::<u8>(), 0..64).prop_map(Value::Bytes),
-        shape_and_len().prop_flat_map(|(s, n)| vec(any::<f32>(), n).prop_map(move |d| {
-            Value::FloatArray {
-                shape: s.clone(),
-                data: d,
-            }
-        })),
-        shape_and_len().prop_flat_map(|(s, n)| vec(any::<i32>(), n).prop_map(move |d| {
-            Value::IntArray {
-                shape: s.clone(),
-                data: d,
-            }
-        })),
+        shape_and_len().prop_flat_map(
+            |(s, n)| vec(any::<f32>(), n).prop_map(move |d| { Value::FloatArray { shape: s.clone(), data: d } })
+        ),
+        shape_and_len().prop_flat_map(
+            |(s, n)| vec(any::<i32>(), n).prop_map(move |d| { Value::IntArray { shape: s.clone(), data: d } })
+        ),
         (1u32..5, 1u32..5, 1u32..4, any::<bool>()).prop_flat_map(|(w, h, c, f32px)| {
             let px = if f32px { PixelType::F32 } else { PixelType::U8 };
             let n = (w * h * c) as usize * px.size();
             vec(any::<u8>(), n).prop_map(move |data| {
-                Value::Image(Image {
-                    width: w,
-                    height: h,
-                    channels: c,
-                    pixel: px,
-                    encoding: ImageEncoding::Raw,
-                    data,
-                })
+                Value::Image(Image { width: w, height: h, channels: c, pixel: px, encoding: ImageEncoding::Raw, data })
             })
         }),
         vec(any::<u8>(), 0..32).prop_map(|data| Value::Image(Image {
@@ -63,45 +50,23 @@ fn value() -> impl Strategy<Value = Value> {
 }
 
 fn fields() -> impl Strategy<Value = Vec<Field>> {
-    vec(
-        (name(), value()).prop_map(|(name, value)| Field { name, value }),
-        0..4,
-    )
+    vec((name(), value()).prop_map(|(name, value)| Field { name, value }), 0..4)
 }
 
 fn metadata() -> impl Strategy<Value = ModelMetadata> {
-    let input = (
-        name(),
-        0u32..8,
-        vec(0u32..9, 0..3),
-        any::<f32>(),
-        any::<f32>(),
-    )
-        .prop_map(|(name, k, shape, lo, hi)| InputSpec {
-            name,
-            kind: ValueKind::from_tag(k).unwrap(),
-            shape,
-            range_min: lo,
-            range_max: hi,
+    let input =
+        (name(), 0u32..8, vec(0u32..9, 0..3), any::<f32>(), any::<f32>()).prop_map(|(name, k, shape, lo, hi)| {
+            InputSpec { name, kind: ValueKind::from_tag(k).unwrap(), shape, range_min: lo, range_max: hi }
         });
-    let output = (
-        name(),
-        any::<bool>(),
-        vec(0u32..9, 0..3),
-        vec(any::<f32>(), 0..4),
-        vec(any::<f32>(), 0..4),
-    )
-        .prop_map(
-            |(name, continuous, shape, range_min, range_max)| OutputSpec {
-                name,
-                continuous,
-                shape,
-                range_min,
-                range_max,
-            },
-        );
-    (vec(input, 0..3), vec(output, 0..3))
-        .prop_map(|(inputs, outputs)| ModelMetadata { inputs, outputs })
+    let output = (name(), any::<bool>(), vec(0u32..9, 0..3), vec(any::<f32>(), 0..4), vec(any::<f32>(), 0..4))
+        .prop_map(|(name, continuous, shape, range_min, range_max)| OutputSpec {
+            name,
+            continuous,
+            shape,
+            range_min,
+            range_max,
+        });
+    (vec(input, 0..3), vec(output, 0..3)).prop_map(|(inputs, outputs)| ModelMetadata { inputs, outputs })
 }
 
 fn mode() -> impl Strategy<Value = Mode> {
@@ -110,11 +75,7 @@ fn mode() -> impl Strategy<Value = Mode> {
 
 fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
-        (name(), vec(value(), 0..3), fields()).prop_map(|(name, args, fields)| Command::Act {
-            name,
-            args,
-            fields
-        }),
+        (name(), vec(value(), 0..3), fields()).prop_map(|(name, args, fields)| Command::Act { name, args, fields }),
         fields().prop_map(|fields| Command::Reset { fields }),
         Just(Command::Wait),
         Just(Command::Pause),
@@ -143,87 +104,56 @@ fn message() -> impl Strategy<Value = Message> {
             mode(),
             vec((name(), any::<u32>(), metadata()), 0..3)
         )
-            .prop_map(
-                |(magic, version, engine, engine_version, token, mode, agents)| Message::Hello(
-                    Hello {
-                        magic,
-                        version,
-                        engine,
-                        engine_version,
-                        token,
-                        mode,
-                        agents: agents
-                            .into_iter()
-                            .map(|(id, max_steps, metadata)| AgentInfo {
-                                id,
-                                max_steps,
-                                metadata
-                            })
-                            .collect(),
-                    }
-                )
-            ),
-        (any::<u16>(), mode(), vec((name(), fields()), 0..3)).prop_map(
-            |(version, mode, agents)| Message::Welcome(Welcome {
+            .prop_map(|(magic, version, engine, engine_version, token, mode, agents)| Message::Hello(Hello {
+                magic,
                 version,
+                engine,
+                engine_version,
+                token,
                 mode,
                 agents: agents
                     .into_iter()
-                    .map(|(id, fields)| AgentConfig { id, fields })
+                    .map(|(id, max_steps, metadata)| AgentInfo { id, max_steps, metadata })
                     .collect(),
-            })
-        ),
+            })),
+        (any::<u16>(), mode(), vec((name(), fields()), 0..3)).prop_map(|(version, mode, agents)| Message::Welcome(
+            Welcome {
+                version,
+                mode,
+                agents: agents.into_iter().map(|(id, fields)| AgentConfig { id, fields }).collect(),
+            }
+        )),
         "\\PC{0,30}".prop_map(|reason| Message::Reject { reason }),
         (
             any::<u64>(),
-            vec(
-                (
-                    name(),
-                    status(),
-                    any::<f32>(),
-                    any::<bool>(),
-                    any::<bool>(),
-                    any::<u32>(),
-                    fields()
-                ),
-                0..4
-            )
+            vec((name(), status(), any::<f32>(), any::<bool>(), any::<bool>(), any::<u32>(), fields()), 0..4)
         )
             .prop_map(|(seq, agents)| Message::Tick(Tick {
                 seq,
                 agents: agents
                     .into_iter()
-                    .map(
-                        |(id, status, reward, done, truncated, steps, fields)| AgentState {
-                            id,
-                            status,
-                            reward,
-                            done,
-                            truncated,
-                            steps,
-                            fields
-                        }
-                    )
+                    .map(|(id, status, reward, done, truncated, steps, fields)| AgentState {
+                        id,
+                        status,
+                        reward,
+                        done,
+                        truncated,
+                        steps,
+                        fields
+                    })
                     .collect(),
             })),
-        (any::<u64>(), vec((name(), command()), 0..4)).prop_map(|(seq, cmds)| Message::Reply(
-            Reply {
-                seq,
-                commands: cmds
-                    .into_iter()
-                    .map(|(id, command)| AgentCommand { id, command })
-                    .collect(),
-            }
-        )),
+        (any::<u64>(), vec((name(), command()), 0..4)).prop_map(|(seq, cmds)| Message::Reply(Reply {
+            seq,
+            commands: cmds.into_iter().map(|(id, command)| AgentCommand { id, command }).collect(),
+        })),
         "\\PC{0,30}".prop_map(|reason| Message::Bye { reason }),
         "\\PC{0,30}".prop_map(|reason| Message::Error { reason }),
     ]
 }
 
 fn bincode_config() -> impl bincode::config::Config {
-    bincode::config::standard()
-        .with_fixed_int_encoding()
-        .with_little_endian()
+    bincode::config::standard().with_fixed_int_encoding().with_little_endian()
 }
 
 /// NaN-tolerant equality through Debug.

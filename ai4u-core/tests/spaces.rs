@@ -3,8 +3,8 @@
 //! spaces and seeds.
 
 use ai4u_core::spaces::{
-    self, flatdim, flatten, flatten_space, unflatten, BoxSpace, DType, DictSpace, Discrete,
-    MultiBinary, MultiDiscrete, Sample, Space, SpaceError, TextSpace, TupleSpace,
+    self, flatdim, flatten, flatten_space, unflatten, BoxSpace, DType, DictSpace, Discrete, MultiBinary, MultiDiscrete,
+    Sample, Space, SpaceError, TextSpace, TupleSpace,
 };
 use ndarray::{arr1, arr2, Array1, ArrayD, IxDyn};
 use proptest::prelude::*;
@@ -57,10 +57,8 @@ fn box_strategy() -> impl Strategy<Value = Space> {
         let n: usize = shape.iter().product();
         let elems = prop::collection::vec((0u8..4, -100i32..100, 0u16..50), n);
         elems.prop_map(move |elems| {
-            let (low, high): (Vec<f64>, Vec<f64>) = elems
-                .into_iter()
-                .map(|(k, a, w)| element_bounds(dtype, k, a, w))
-                .unzip();
+            let (low, high): (Vec<f64>, Vec<f64>) =
+                elems.into_iter().map(|(k, a, w)| element_bounds(dtype, k, a, w)).unzip();
             let low = ArrayD::from_shape_vec(IxDyn(&shape), low).unwrap();
             let high = ArrayD::from_shape_vec(IxDyn(&shape), high).unwrap();
             Space::from(BoxSpace::new(low, high, dtype).unwrap())
@@ -69,44 +67,31 @@ fn box_strategy() -> impl Strategy<Value = Space> {
 }
 
 fn leaf_strategy() -> impl Strategy<Value = Space> {
-    let discrete = (1i64..10, -5i64..5)
-        .prop_map(|(n, start)| Space::from(Discrete::with_start(n, start).unwrap()));
+    let discrete = (1i64..10, -5i64..5).prop_map(|(n, start)| Space::from(Discrete::with_start(n, start).unwrap()));
     let multi_discrete = prop::collection::vec(1usize..3, 0..3).prop_flat_map(|shape| {
         let n: usize = shape.iter().product();
-        (
-            prop::collection::vec(1i64..5, n),
-            prop::collection::vec(-3i64..3, n),
-        )
-            .prop_map(move |(nvec, start)| {
-                let nvec = ArrayD::from_shape_vec(IxDyn(&shape), nvec).unwrap();
-                let start = ArrayD::from_shape_vec(IxDyn(&shape), start).unwrap();
-                Space::from(MultiDiscrete::with_start(nvec, start).unwrap())
-            })
+        (prop::collection::vec(1i64..5, n), prop::collection::vec(-3i64..3, n)).prop_map(move |(nvec, start)| {
+            let nvec = ArrayD::from_shape_vec(IxDyn(&shape), nvec).unwrap();
+            let start = ArrayD::from_shape_vec(IxDyn(&shape), start).unwrap();
+            Space::from(MultiDiscrete::with_start(nvec, start).unwrap())
+        })
     });
-    let multi_binary = prop::collection::vec(1usize..4, 1..3)
-        .prop_map(|shape| Space::from(MultiBinary::with_shape(&shape).unwrap()));
-    let text = (
-        0usize..3,
-        0usize..5,
-        prop::sample::subsequence(vec!['a', 'b', 'z', '0', 'é', '日', ' '], 1..=7),
-    )
-        .prop_map(|(min, extra, charset)| {
-            Space::from(TextSpace::with_charset(min, min + extra, charset).unwrap())
-        });
+    let multi_binary =
+        prop::collection::vec(1usize..4, 1..3).prop_map(|shape| Space::from(MultiBinary::with_shape(&shape).unwrap()));
+    let text = (0usize..3, 0usize..5, prop::sample::subsequence(vec!['a', 'b', 'z', '0', 'é', '日', ' '], 1..=7))
+        .prop_map(|(min, extra, charset)| Space::from(TextSpace::with_charset(min, min + extra, charset).unwrap()));
     prop_oneof![box_strategy(), discrete, multi_discrete, multi_binary, text]
 }
 
 fn space_strategy() -> impl Strategy<Value = Space> {
     leaf_strategy().prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..4)
-                .prop_map(|v| Space::from(TupleSpace::new(v))),
+            prop::collection::vec(inner.clone(), 0..4).prop_map(|v| Space::from(TupleSpace::new(v))),
             prop::collection::btree_map("[a-d]{1,2}", inner.clone(), 0..4)
                 .prop_map(|m| Space::from(DictSpace::new(m).unwrap())),
             // Insertion order differs from key order: flattening must follow the space.
-            prop::collection::btree_map("[a-d]{1,2}", inner, 0..4).prop_map(|m| {
-                Space::from(DictSpace::from_ordered(m.into_iter().rev()).unwrap())
-            }),
+            prop::collection::btree_map("[a-d]{1,2}", inner, 0..4)
+                .prop_map(|m| { Space::from(DictSpace::from_ordered(m.into_iter().rev()).unwrap()) }),
         ]
     })
 }
@@ -198,25 +183,13 @@ fn message<T: std::fmt::Debug>(r: Result<T, SpaceError>) -> String {
 #[test]
 fn ill_formed_spaces_are_refused_with_their_reason() {
     let a = |v: &[f64]| arr1(v).into_dyn();
+    assert_eq!(message(BoxSpace::new(a(&[0.0, 2.0]), a(&[1.0, 1.0]), DType::F32)), "Box low 2 > high 1 at index [1]");
     assert_eq!(
-        message(BoxSpace::new(a(&[0.0, 2.0]), a(&[1.0, 1.0]), DType::F32)),
-        "Box low 2 > high 1 at index [1]"
-    );
-    assert_eq!(
-        message(BoxSpace::with_shape(
-            a(&[0.0; 2]),
-            a(&[1.0; 2]),
-            &[3],
-            DType::F64
-        )),
+        message(BoxSpace::with_shape(a(&[0.0; 2]), a(&[1.0; 2]), &[3], DType::F64)),
         "Box shape [3] does not match low shape [2]"
     );
     assert_eq!(
-        message(BoxSpace::new(
-            arr2(&[[0.0, 0.0]]).into_dyn(),
-            arr2(&[[1.0], [1.0]]).into_dyn(),
-            DType::F64
-        )),
+        message(BoxSpace::new(arr2(&[[0.0, 0.0]]).into_dyn(), arr2(&[[1.0], [1.0]]).into_dyn(), DType::F64)),
         "Box low shape [1, 2] does not match high shape [2, 1]"
     );
     assert_eq!(
@@ -229,20 +202,11 @@ fn ill_formed_spaces_are_refused_with_their_reason() {
         message(MultiDiscrete::new(arr2(&[[1, 2], [3, -1]]).into_dyn())),
         "MultiDiscrete nvec must be > 0, got -1 at index [1, 1]"
     );
-    assert_eq!(
-        message(MultiBinary::new(0)),
-        "MultiBinary shape dimensions must be > 0, got [0]"
-    );
-    assert_eq!(
-        message(TextSpace::with_charset(4, 2, vec!['a'])),
-        "Text min_length 4 > max_length 2"
-    );
+    assert_eq!(message(MultiBinary::new(0)), "MultiBinary shape dimensions must be > 0, got [0]");
+    assert_eq!(message(TextSpace::with_charset(4, 2, vec!['a'])), "Text min_length 4 > max_length 2");
     assert!(TextSpace::new(0).is_err());
     assert_eq!(
-        message(DictSpace::from_ordered([
-            ("x", discrete(2)),
-            ("x", discrete(2))
-        ])),
+        message(DictSpace::from_ordered([("x", discrete(2)), ("x", discrete(2))])),
         "Dict has duplicate key \"x\""
     );
 }
@@ -252,24 +216,15 @@ fn ill_formed_spaces_are_refused_with_their_reason() {
 
 #[test]
 fn flatdim_matches_gymnasium() {
-    let dict = Space::from(
-        DictSpace::new([("a", discrete(3)), ("b", boxed(0.0, 1.0, &[2], DType::F32))]).unwrap(),
-    );
+    let dict = Space::from(DictSpace::new([("a", discrete(3)), ("b", boxed(0.0, 1.0, &[2], DType::F32))]).unwrap());
     assert_eq!(flatdim(&dict).unwrap(), 5);
     let md = MultiDiscrete::new(arr1(&[2, 3, 4]).into_dyn()).unwrap();
     assert_eq!(flatdim(&md.into()).unwrap(), 9);
-    assert_eq!(
-        flatdim(&MultiBinary::with_shape(&[2, 3]).unwrap().into()).unwrap(),
-        6
-    );
+    assert_eq!(flatdim(&MultiBinary::with_shape(&[2, 3]).unwrap().into()).unwrap(), 6);
     assert_eq!(flatdim(&TextSpace::new(10).unwrap().into()).unwrap(), 10);
     assert_eq!(flatdim(&boxed(0.0, 1.0, &[], DType::F64)).unwrap(), 1);
     assert_eq!(flatdim(&boxed(0.0, 1.0, &[3, 0], DType::F64)).unwrap(), 0);
-    let tuple = Space::from(TupleSpace::new(vec![
-        discrete(2),
-        boxed(0.0, 1.0, &[2, 3], DType::F64),
-        dict,
-    ]));
+    let tuple = Space::from(TupleSpace::new(vec![discrete(2), boxed(0.0, 1.0, &[2, 3], DType::F64), dict]));
     assert_eq!(flatdim(&tuple).unwrap(), 13);
     assert_eq!(tuple.flatdim().unwrap(), 13);
 }
@@ -278,18 +233,10 @@ fn flatdim_matches_gymnasium() {
 fn flatten_layout_matches_gymnasium() {
     // gymnasium: flatten(Dict(a=Discrete(3), b=Box(0, 1, (2,))), {"a": 1, "b": [.5, .25]})
     //   == [0, 1, 0, 0.5, 0.25]
-    let dict = Space::from(
-        DictSpace::new([("b", boxed(0.0, 1.0, &[2], DType::F32)), ("a", discrete(3))]).unwrap(),
-    );
-    let x = Sample::dict([
-        ("a", Sample::scalar_i64(1)),
-        ("b", Sample::from(arr1(&[0.5f32, 0.25]).into_dyn())),
-    ]);
+    let dict = Space::from(DictSpace::new([("b", boxed(0.0, 1.0, &[2], DType::F32)), ("a", discrete(3))]).unwrap());
+    let x = Sample::dict([("a", Sample::scalar_i64(1)), ("b", Sample::from(arr1(&[0.5f32, 0.25]).into_dyn()))]);
     assert!(dict.contains(&x));
-    assert_eq!(
-        flatten(&dict, &x).unwrap(),
-        arr1(&[0.0, 1.0, 0.0, 0.5, 0.25])
-    );
+    assert_eq!(flatten(&dict, &x).unwrap(), arr1(&[0.0, 1.0, 0.0, 0.5, 0.25]));
     let fb = flatten_space(&dict).unwrap();
     assert_eq!(fb.dtype(), DType::F64); // result_type(int64, float32)
     assert_eq!(fb.low(), &arr1(&[0.0; 5]).into_dyn());
@@ -298,32 +245,18 @@ fn flatten_layout_matches_gymnasium() {
 
 #[test]
 fn flatten_refuses_samples_that_do_not_belong() {
-    let space = Space::from(TupleSpace::new(vec![
-        discrete(3),
-        boxed(0.0, 1.0, &[2], DType::F32),
-    ]));
-    let good = Sample::Tuple(vec![
-        Sample::scalar_i64(0),
-        Sample::from(arr1(&[0.0f32, 1.0]).into_dyn()),
-    ]);
+    let space = Space::from(TupleSpace::new(vec![discrete(3), boxed(0.0, 1.0, &[2], DType::F32)]));
+    let good = Sample::Tuple(vec![Sample::scalar_i64(0), Sample::from(arr1(&[0.0f32, 1.0]).into_dyn())]);
     assert!(flatten(&space, &good).is_ok());
-    let wrong_shape = Sample::Tuple(vec![
-        Sample::scalar_i64(0),
-        Sample::from(arr1(&[0.0f32]).into_dyn()),
-    ]);
+    let wrong_shape = Sample::Tuple(vec![Sample::scalar_i64(0), Sample::from(arr1(&[0.0f32]).into_dyn())]);
     let err = flatten(&space, &wrong_shape).unwrap_err().to_string();
     assert!(err.contains("shape [1] instead of [2]"), "{err}");
-    let out_of_range = Sample::Tuple(vec![
-        Sample::scalar_i64(7),
-        Sample::from(arr1(&[0.0f32, 1.0]).into_dyn()),
-    ]);
+    let out_of_range = Sample::Tuple(vec![Sample::scalar_i64(7), Sample::from(arr1(&[0.0f32, 1.0]).into_dyn())]);
     let err = flatten(&space, &out_of_range).unwrap_err().to_string();
     assert!(err.contains("value 7 is outside 0..3"), "{err}");
     assert!(flatten(&space, &Sample::from("text")).is_err());
     assert!(flatten(&space, &Sample::scalar_i64(0)).is_err());
-    let err = unflatten(&space, &Array1::zeros(4))
-        .unwrap_err()
-        .to_string();
+    let err = unflatten(&space, &Array1::zeros(4)).unwrap_err().to_string();
     assert!(err.contains("has flatdim 5"), "{err}");
 }
 
@@ -332,13 +265,8 @@ fn flatten_refuses_samples_that_do_not_belong() {
 
 #[test]
 fn json_keeps_infinite_bounds_and_dict_order() {
-    let space = Space::from(
-        DictSpace::from_ordered([
-            ("z", boxed(-INF, INF, &[2], DType::F64)),
-            ("a", discrete(2)),
-        ])
-        .unwrap(),
-    );
+    let space =
+        Space::from(DictSpace::from_ordered([("z", boxed(-INF, INF, &[2], DType::F64)), ("a", discrete(2))]).unwrap());
     let json = serde_json::to_string(&space).unwrap();
     assert!(json.contains(r#""low":["-inf","-inf"]"#), "{json}");
     assert!(json.find("\"z\"") < json.find("\"a\""), "{json}");
@@ -348,32 +276,17 @@ fn json_keeps_infinite_bounds_and_dict_order() {
 #[test]
 fn invalid_json_spaces_are_refused() {
     let cases = [
-        (
-            r#"{"type":"Box","shape":[1],"low":[2.0],"high":[1.0],"dtype":"float32"}"#,
-            "Box low 2 > high 1 at index [0]",
-        ),
+        (r#"{"type":"Box","shape":[1],"low":[2.0],"high":[1.0],"dtype":"float32"}"#, "Box low 2 > high 1 at index [0]"),
         (
             r#"{"type":"Box","shape":[2],"low":[0.0],"high":[1.0, 1.0],"dtype":"float32"}"#,
             "Box low has 1 values but shape [2] needs 2",
         ),
-        (
-            r#"{"type":"Box","shape":[1],"low":[0.5],"high":[1.0],"dtype":"int64"}"#,
-            "is not an integer",
-        ),
+        (r#"{"type":"Box","shape":[1],"low":[0.5],"high":[1.0],"dtype":"int64"}"#, "is not an integer"),
         (r#"{"type":"Discrete","n":0}"#, "Discrete n must be > 0"),
-        (
-            r#"{"type":"MultiDiscrete","shape":[2],"nvec":[2,0]}"#,
-            "MultiDiscrete nvec must be > 0",
-        ),
+        (r#"{"type":"MultiDiscrete","shape":[2],"nvec":[2,0]}"#, "MultiDiscrete nvec must be > 0"),
         (r#"{"type":"MultiBinary","shape":[0]}"#, "MultiBinary shape"),
-        (
-            r#"{"type":"Text","min_length":3,"max_length":1}"#,
-            "Text min_length 3 > max_length 1",
-        ),
-        (
-            r#"{"type":"Dict","spaces":{"a":{"type":"Discrete","n":2},"a":{"type":"Discrete","n":3}}}"#,
-            "duplicate key",
-        ),
+        (r#"{"type":"Text","min_length":3,"max_length":1}"#, "Text min_length 3 > max_length 1"),
+        (r#"{"type":"Dict","spaces":{"a":{"type":"Discrete","n":2},"a":{"type":"Discrete","n":3}}}"#, "duplicate key"),
         // A bad subspace deep inside is caught as well.
         (
             r#"{"type":"Tuple","spaces":[{"type":"Dict","spaces":{"a":{"type":"Discrete","n":-1}}}]}"#,
@@ -382,9 +295,7 @@ fn invalid_json_spaces_are_refused() {
         (r#"{"type":"Sequence","n":1}"#, "unknown variant"),
     ];
     for (json, expected) in cases {
-        let err = serde_json::from_str::<Space>(json)
-            .expect_err(json)
-            .to_string();
+        let err = serde_json::from_str::<Space>(json).expect_err(json).to_string();
         assert!(err.contains(expected), "{json}: {err}");
     }
     let ok: Space = serde_json::from_str(r#"{"type":"Text","max_length":4}"#).unwrap();
@@ -420,10 +331,7 @@ fn box_sampling_follows_gymnasium_distributions() {
     let n = 20_000;
     // Bounded: uniform on [2, 4): mean 3, sd 2/sqrt(12).
     let (m, s) = moments(2.0, 4.0, n);
-    assert!(
-        (m - 3.0).abs() < 0.03 && (s - 0.577).abs() < 0.02,
-        "{m} {s}"
-    );
+    assert!((m - 3.0).abs() < 0.03 && (s - 0.577).abs() < 0.02, "{m} {s}");
     // Unbounded: standard normal.
     let (m, s) = moments(-INF, INF, n);
     assert!(m.abs() < 0.03 && (s - 1.0).abs() < 0.03, "{m} {s}");

@@ -12,11 +12,7 @@ use std::time::{Duration, Instant};
 
 /// Runs frames for about `budget` and returns world frames per second.
 fn measure(agents: usize, observe_every: Option<u64>, budget: Duration) -> f64 {
-    let mut scene = SampleScene::new(SceneConfig {
-        agents,
-        max_steps: 0,
-        seed: 1,
-    });
+    let mut scene = SampleScene::new(SceneConfig { agents, max_steps: 0, seed: 1 });
     let mut fields = Vec::with_capacity(2);
     let start = Instant::now();
     let mut frames = 0u64;
@@ -28,11 +24,7 @@ fn measure(agents: usize, observe_every: Option<u64>, budget: Duration) -> f64 {
             let jump = if until_jump == 0 { 1.0 } else { 0.0 };
             until_jump = if until_jump == 0 { 399 } else { until_jump - 1 };
             let observe = observe_every.is_some() && until_observe == 0;
-            until_observe = if until_observe == 0 {
-                observe_every.unwrap_or(1) - 1
-            } else {
-                until_observe - 1
-            };
+            until_observe = if until_observe == 0 { observe_every.unwrap_or(1) - 1 } else { until_observe - 1 };
             for k in 0..agents {
                 // Walk a circle of ~2 m radius: moving, turning, rarely falling.
                 scene.set_action(k, [0.5, 0.3, 0.0, jump]);

@@ -23,11 +23,7 @@ pub struct EchoConfig {
 
 impl Default for EchoConfig {
     fn default() -> Self {
-        EchoConfig {
-            agents: 1,
-            width: 4,
-            max_steps: 1000,
-        }
+        EchoConfig { agents: 1, width: 4, max_steps: 1000 }
     }
 }
 
@@ -44,10 +40,7 @@ pub struct EchoScene {
 impl EchoScene {
     /// A scene with `config.agents` agents echoing `config.width` floats.
     pub fn new(config: EchoConfig) -> EchoScene {
-        EchoScene {
-            config,
-            last: vec![0.0; config.agents * config.width],
-        }
+        EchoScene { config, last: vec![0.0; config.agents * config.width] }
     }
 
     /// The configuration the scene was built with.
@@ -91,11 +84,7 @@ impl Scene for EchoScene {
     fn agents(&self) -> Vec<AgentInfo> {
         let metadata = EchoScene::metadata(self.config.width);
         (0..self.config.agents)
-            .map(|k| AgentInfo {
-                id: k.to_string(),
-                max_steps: self.config.max_steps,
-                metadata: metadata.clone(),
-            })
+            .map(|k| AgentInfo { id: k.to_string(), max_steps: self.config.max_steps, metadata: metadata.clone() })
             .collect()
     }
 
@@ -133,12 +122,6 @@ impl Scene for EchoScene {
 
     fn observe(&self, agent: usize, out: &mut Vec<Field>) {
         let data = self.echo(agent).to_vec();
-        out.push(Field {
-            name: "obs".into(),
-            value: Value::FloatArray {
-                shape: vec![data.len() as u32],
-                data,
-            },
-        });
+        out.push(Field { name: "obs".into(), value: Value::FloatArray { shape: vec![data.len() as u32], data } });
     }
 }

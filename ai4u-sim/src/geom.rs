@@ -11,11 +11,7 @@ pub(crate) struct Ray {
 
 impl Ray {
     pub(crate) fn new(origin: [f32; 3], dir: [f32; 3]) -> Ray {
-        Ray {
-            origin,
-            dir,
-            inv: dir.map(|d| 1.0 / d),
-        }
+        Ray { origin, dir, inv: dir.map(|d| 1.0 / d) }
     }
 }
 
@@ -61,18 +57,8 @@ pub(crate) fn xz_distance_to_box(p: [f32; 3], lo: [f32; 3], hi: [f32; 3]) -> f32
 /// The cylinder body is solved in the XZ plane (the axis is vertical), then the hit is
 /// clamped to the axis segment and re-solved against the nearer end sphere, which is the
 /// usual closed form for capsules.
-pub(crate) fn ray_vertical_capsule(
-    ray: &Ray,
-    base: [f32; 3],
-    length: f32,
-    radius: f32,
-    max_t: f32,
-) -> Option<f32> {
-    let [ox, oy, oz] = [
-        ray.origin[0] - base[0],
-        ray.origin[1] - base[1],
-        ray.origin[2] - base[2],
-    ];
+pub(crate) fn ray_vertical_capsule(ray: &Ray, base: [f32; 3], length: f32, radius: f32, max_t: f32) -> Option<f32> {
+    let [ox, oy, oz] = [ray.origin[0] - base[0], ray.origin[1] - base[1], ray.origin[2] - base[2]];
     let [dx, dy, dz] = ray.dir;
     let r2 = radius * radius;
     // Body: |(o + t d)_xz|^2 = r^2.
@@ -128,10 +114,7 @@ mod tests {
         let up = ray([0.0, 2.0, -5.0], [0.0, 0.0, 1.0]);
         assert!(ray_aabb(&up, [-0.5, 0.0, -0.5], [0.5, 1.0, 0.5], 15.0).is_none());
         let inside = ray([0.0, 0.5, 0.0], [1.0, 0.0, 0.0]);
-        assert_eq!(
-            ray_aabb(&inside, [-0.5, 0.0, -0.5], [0.5, 1.0, 0.5], 15.0),
-            Some(0.0)
-        );
+        assert_eq!(ray_aabb(&inside, [-0.5, 0.0, -0.5], [0.5, 1.0, 0.5], 15.0), Some(0.0));
         let behind = ray([0.0, 0.5, 5.0], [0.0, 0.0, 1.0]);
         assert!(ray_aabb(&behind, [-0.5, 0.0, -0.5], [0.5, 1.0, 0.5], 15.0).is_none());
     }
@@ -159,9 +142,6 @@ mod tests {
         let t = ray_vertical_capsule(&slant, base, 1.0, 0.5, 15.0).unwrap();
         let p = [-2.0 + t * slant.dir[0], 4.0 + t * slant.dir[1]];
         let d = ((p[0]).powi(2) + (p[1] - 1.5).powi(2)).sqrt();
-        assert!(
-            (d - 0.5).abs() < 1e-4,
-            "hit point {p:?} is on the top sphere"
-        );
+        assert!((d - 0.5).abs() < 1e-4, "hit point {p:?} is on the top sphere");
     }
 }

@@ -28,9 +28,7 @@ mod vision;
 
 pub use echo::{EchoConfig, EchoScene, ECHO_ACTION};
 pub use sample::*;
-pub use vision::{
-    CODE_AGENT, CODE_FLOOR, CODE_NOTHING, CODE_TARGET, VISION_COLS, VISION_RANGE, VISION_ROWS,
-};
+pub use vision::{CODE_AGENT, CODE_FLOOR, CODE_NOTHING, CODE_TARGET, VISION_COLS, VISION_RANGE, VISION_ROWS};
 
 use ai4u_core::engine::{DecisionDefaults, EngineError, EngineOptions, Requestor, Scene};
 use ai4u_core::value::{Field, Value};
@@ -124,12 +122,8 @@ pub fn run_scene<S: Scene>(
     scene: S,
     defaults: DecisionDefaults,
 ) -> Result<(RunSummary, S), EngineError> {
-    let counting = Counting {
-        inner: scene,
-        summary: RunSummary::default(),
-        states: Cell::new(0),
-        tick_seen: Cell::new(false),
-    };
+    let counting =
+        Counting { inner: scene, summary: RunSummary::default(), states: Cell::new(0), tick_seen: Cell::new(false) };
     let (_, counting) = Requestor::connect(opts, counting, defaults)?.run()?;
     let mut summary = counting.summary;
     summary.states = counting.states.get();

@@ -45,9 +45,7 @@ struct Args {
 }
 
 fn number<T: FromStr>(flag: &str, value: &str) -> Result<T, String> {
-    value
-        .parse()
-        .map_err(|_| format!("{flag}: `{value}` is not a valid number"))
+    value.parse().map_err(|_| format!("{flag}: `{value}` is not a valid number"))
 }
 
 fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
@@ -91,9 +89,7 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
             "--connect-timeout" => {
                 a.connect_timeout = number(&flag, &value)?;
                 if !(a.connect_timeout >= 0.0 && a.connect_timeout.is_finite()) {
-                    return Err(format!(
-                        "--connect-timeout: `{value}` is not a duration in seconds"
-                    ));
+                    return Err(format!("--connect-timeout: `{value}` is not a duration in seconds"));
                 }
             }
             "--mode" => {
@@ -147,23 +143,12 @@ fn main() -> ExitCode {
     opts.mode = args.mode;
     opts.token = args.token.clone();
     opts.connect_timeout = std::time::Duration::from_secs_f64(args.connect_timeout);
-    let defaults = DecisionDefaults {
-        frame_skip: args.frame_skip,
-        ..DecisionDefaults::default()
-    };
+    let defaults = DecisionDefaults { frame_skip: args.frame_skip, ..DecisionDefaults::default() };
     let result = if args.echo {
-        let config = EchoConfig {
-            agents: args.agents,
-            width: args.width,
-            max_steps: args.max_steps.unwrap_or(1000),
-        };
+        let config = EchoConfig { agents: args.agents, width: args.width, max_steps: args.max_steps.unwrap_or(1000) };
         run_echo_engine(&opts, config, defaults)
     } else {
-        let config = SceneConfig {
-            agents: args.agents,
-            max_steps: args.max_steps.unwrap_or(3000),
-            seed: args.seed,
-        };
+        let config = SceneConfig { agents: args.agents, max_steps: args.max_steps.unwrap_or(3000), seed: args.seed };
         run_engine(&opts, config, defaults)
     };
     match result {
@@ -191,36 +176,19 @@ mod tests {
 
     #[test]
     fn parses_flags_both_ways() {
-        let a = args("--host ::1 --port=9000 --agents 3 --max-steps 10 --seed 5 --mode realtime")
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (a.host.as_str(), a.port, a.agents, a.max_steps, a.seed),
-            ("::1", 9000, 3, Some(10), 5)
-        );
+        let a = args("--host ::1 --port=9000 --agents 3 --max-steps 10 --seed 5 --mode realtime").unwrap().unwrap();
+        assert_eq!((a.host.as_str(), a.port, a.agents, a.max_steps, a.seed), ("::1", 9000, 3, Some(10), 5));
         assert_eq!(a.mode, Mode::Realtime);
         assert!(args("--help").unwrap().is_none());
     }
 
     #[test]
     fn reports_clear_errors() {
-        assert_eq!(
-            args("--port abc").unwrap_err(),
-            "--port: `abc` is not a valid number"
-        );
-        assert_eq!(
-            args("--mode fast").unwrap_err(),
-            "--mode: `fast` is not lockstep or realtime"
-        );
+        assert_eq!(args("--port abc").unwrap_err(), "--port: `abc` is not a valid number");
+        assert_eq!(args("--mode fast").unwrap_err(), "--mode: `fast` is not lockstep or realtime");
         assert_eq!(args("--agents").unwrap_err(), "--agents needs a value");
-        assert_eq!(
-            args("--agents 0").unwrap_err(),
-            "--agents must be at least 1"
-        );
-        assert_eq!(
-            args("--colour red").unwrap_err(),
-            "unknown option `--colour`"
-        );
+        assert_eq!(args("--agents 0").unwrap_err(), "--agents must be at least 1");
+        assert_eq!(args("--colour red").unwrap_err(), "unknown option `--colour`");
         assert_eq!(args("stray").unwrap_err(), "unexpected argument `stray`");
     }
 }

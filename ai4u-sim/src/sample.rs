@@ -62,11 +62,7 @@ pub struct SceneConfig {
 
 impl Default for SceneConfig {
     fn default() -> Self {
-        SceneConfig {
-            agents: 1,
-            max_steps: 3000,
-            seed: 0,
-        }
+        SceneConfig { agents: 1, max_steps: 3000, seed: 0 }
     }
 }
 
@@ -162,8 +158,7 @@ impl Body {
         }
         self.pos[0] += self.vel_xz[0] * DT;
         self.pos[2] += self.vel_xz[1] * DT;
-        let over_platform =
-            self.pos[0].abs() <= PLATFORM_HALF && self.pos[2].abs() <= PLATFORM_HALF;
+        let over_platform = self.pos[0].abs() <= PLATFORM_HALF && self.pos[2].abs() <= PLATFORM_HALF;
         if self.on_ground {
             if !over_platform {
                 // Walked off the edge: fall, keeping the walking velocity.
@@ -191,21 +186,9 @@ impl Body {
         let (dx, dz) = (self.target[0] - self.pos[0], self.target[1] - self.pos[2]);
         let dist = dx.hypot(dz);
         // Rounding can push the cosine a hair past 1; the declared range is [-1, 1].
-        let dot = if dist > 1e-6 {
-            ((sy * dx + cy * dz) / dist).clamp(-1.0, 1.0)
-        } else {
-            0.0
-        };
+        let dot = if dist > 1e-6 { ((sy * dx + cy * dz) / dist).clamp(-1.0, 1.0) } else { 0.0 };
         let [fb, lr, j, jf] = self.last_action;
-        [
-            dot,
-            (dist / 30.0).min(1.0),
-            self.on_ground as u8 as f32,
-            fb,
-            lr,
-            j,
-            jf,
-        ]
+        [dot, (dist / 30.0).min(1.0), self.on_ground as u8 as f32, fb, lr, j, jf]
     }
 }
 
@@ -251,11 +234,7 @@ impl SampleScene {
                 body
             })
             .collect();
-        SampleScene {
-            config,
-            bodies,
-            rays: RayTable::new(),
-        }
+        SampleScene { config, bodies, rays: RayTable::new() }
     }
 
     /// The configuration the scene was built with.
@@ -340,12 +319,7 @@ impl SampleScene {
     /// contract's ranges; NaN reads as 0). The non-network form of [`Scene::act`].
     pub fn set_action(&mut self, agent: usize, action: [f32; 4]) {
         let [fb, lr, j, jf] = action;
-        let a = [
-            clamp(fb, -1.0, 1.0),
-            clamp(lr, -1.0, 1.0),
-            clamp(j, 0.0, 1.0),
-            clamp(jf, 0.0, 1.0),
-        ];
+        let a = [clamp(fb, -1.0, 1.0), clamp(lr, -1.0, 1.0), clamp(j, 0.0, 1.0), clamp(jf, 0.0, 1.0)];
         let b = &mut self.bodies[agent];
         b.control = a;
         b.last_action = a;
@@ -422,13 +396,8 @@ pub(crate) fn action_floats<const N: usize>(args: &[Value]) -> [f32; N] {
     let mut out = [0.0; N];
     match args {
         [Value::FloatArray { data, .. }] => out.iter_mut().zip(data).for_each(|(o, &v)| *o = v),
-        [Value::IntArray { data, .. }] => {
-            out.iter_mut().zip(data).for_each(|(o, &v)| *o = v as f32)
-        }
-        _ => out
-            .iter_mut()
-            .zip(args)
-            .for_each(|(o, v)| *o = v.as_f32().unwrap_or(0.0)),
+        [Value::IntArray { data, .. }] => out.iter_mut().zip(data).for_each(|(o, &v)| *o = v as f32),
+        _ => out.iter_mut().zip(args).for_each(|(o, v)| *o = v.as_f32().unwrap_or(0.0)),
     }
     out
 }
@@ -437,23 +406,16 @@ impl Scene for SampleScene {
     fn agents(&self) -> Vec<AgentInfo> {
         let metadata = SampleScene::metadata();
         (0..self.bodies.len())
-            .map(|k| AgentInfo {
-                id: k.to_string(),
-                max_steps: self.config.max_steps,
-                metadata: metadata.clone(),
-            })
+            .map(|k| AgentInfo { id: k.to_string(), max_steps: self.config.max_steps, metadata: metadata.clone() })
             .collect()
     }
 
     fn reset_agent(&mut self, agent: usize, fields: &[Field]) {
         // Any int is accepted as a seed; negative ones are reinterpreted bit for bit.
-        let seed = fields
-            .iter()
-            .find(|f| f.name == "seed")
-            .and_then(|f| match f.value {
-                Value::Int(s) => Some(s as u64),
-                _ => None,
-            });
+        let seed = fields.iter().find(|f| f.name == "seed").and_then(|f| match f.value {
+            Value::Int(s) => Some(s as u64),
+            _ => None,
+        });
         self.reset_with_seed(agent, seed);
     }
 
@@ -482,17 +444,11 @@ impl Scene for SampleScene {
         self.vision(agent, &mut grid);
         out.push(Field {
             name: "array".into(),
-            value: Value::FloatArray {
-                shape: vec![7],
-                data: self.array(agent).to_vec(),
-            },
+            value: Value::FloatArray { shape: vec![7], data: self.array(agent).to_vec() },
         });
         out.push(Field {
             name: "vision".into(),
-            value: Value::FloatArray {
-                shape: vec![VISION_ROWS as u32, VISION_COLS as u32, 1],
-                data: grid.to_vec(),
-            },
+            value: Value::FloatArray { shape: vec![VISION_ROWS as u32, VISION_COLS as u32, 1], data: grid.to_vec() },
         });
     }
 

@@ -2,9 +2,7 @@
 //! per (row, column), coded by the first thing they hit within [`VISION_RANGE`].
 
 use crate::geom::{ray_aabb, ray_vertical_capsule, xz_distance_to_box, Ray};
-use crate::sample::{
-    Body, AREA_SPACING, CAPSULE_RADIUS, CUBE_HALF, EYE_HEIGHT, PLATFORM_HALF, PLATFORM_THICKNESS,
-};
+use crate::sample::{Body, AREA_SPACING, CAPSULE_RADIUS, CUBE_HALF, EYE_HEIGHT, PLATFORM_HALF, PLATFORM_THICKNESS};
 
 /// Rows of the vision grid (row 0 = top, 5° below the horizon).
 pub const VISION_ROWS: usize = 10;
@@ -70,15 +68,8 @@ impl Nearby {
         let reach = VISION_RANGE + PLATFORM_HALF + 20.0;
         let world_x = me as f32 * AREA_SPACING + eye[0];
         let lo = ((world_x - reach) / AREA_SPACING).ceil().max(0.0) as usize;
-        let hi =
-            (((world_x + reach) / AREA_SPACING).floor().max(0.0) as usize).min(bodies.len() - 1);
-        for (area, other) in bodies
-            .iter()
-            .enumerate()
-            .take(hi + 1)
-            .skip(lo)
-            .take(MAX_AREAS)
-        {
+        let hi = (((world_x + reach) / AREA_SPACING).floor().max(0.0) as usize).min(bodies.len() - 1);
+        for (area, other) in bodies.iter().enumerate().take(hi + 1).skip(lo).take(MAX_AREAS) {
             let shift = (area as f32 - me as f32) * AREA_SPACING;
             let [tx, tz] = other.target;
             let platform = (
@@ -109,12 +100,7 @@ impl Nearby {
 }
 
 /// Casts the whole grid for `bodies[me]` into `out` (row-major, top row first).
-pub(crate) fn cast(
-    table: &RayTable,
-    bodies: &[Body],
-    me: usize,
-    out: &mut [f32; VISION_ROWS * VISION_COLS],
-) {
+pub(crate) fn cast(table: &RayTable, bodies: &[Body], me: usize, out: &mut [f32; VISION_ROWS * VISION_COLS]) {
     let b = &bodies[me];
     let eye = [b.pos[0], b.pos[1] + EYE_HEIGHT, b.pos[2]];
     let near = Nearby::gather(bodies, me, eye);
@@ -136,9 +122,7 @@ pub(crate) fn cast(
             }
         }
         for &base in capsules {
-            if let Some(t) =
-                ray_vertical_capsule(&ray, base, 2.0 - 2.0 * CAPSULE_RADIUS, CAPSULE_RADIUS, best)
-            {
+            if let Some(t) = ray_vertical_capsule(&ray, base, 2.0 - 2.0 * CAPSULE_RADIUS, CAPSULE_RADIUS, best) {
                 if t < best {
                     best = t;
                     code = CODE_AGENT;

@@ -17,10 +17,7 @@ fn walking_forward_moves_along_the_heading() {
     let mut s = scene_at(0.0, 0.0, yaw, (-8.0, -8.0));
     let r = run(&mut s, [1.0, 0.0, 0.0, 0.0], 10); // 40 frames = 0.8 s at 4 m/s
     let p = s.local_position(0);
-    assert!(
-        close(p[0], 3.2 * yaw.sin(), 1e-3) && close(p[2], 3.2 * yaw.cos(), 1e-3),
-        "{p:?}"
-    );
+    assert!(close(p[0], 3.2 * yaw.sin(), 1e-3) && close(p[2], 3.2 * yaw.cos(), 1e-3), "{p:?}");
     assert_eq!(p[1], 0.0);
     assert!(close(r, -0.1, 1e-5), "ten decisions cost 0.1, got {r}");
     // Backwards undoes it; half speed covers half the distance.
@@ -42,11 +39,7 @@ fn positive_lr_turns_right() {
     let mut s = scene_at(0.0, 0.0, 0.0, (6.0, 0.0));
     let before = s.array(0)[0];
     run(&mut s, [0.0, 1.0, 0.0, 0.0], 3);
-    assert!(
-        s.array(0)[0] > before + 0.3,
-        "dot {before} -> {}",
-        s.array(0)[0]
-    );
+    assert!(s.array(0)[0] > before + 0.3, "dot {before} -> {}", s.array(0)[0]);
     // Left is the mirror image; a full 2 s turn comes back to the start heading.
     run(&mut s, [0.0, -1.0, 0.0, 0.0], 3);
     assert!(close(s.yaw(0), 0.0, 1e-4));
@@ -65,11 +58,7 @@ fn jumps_only_from_the_ground() {
         b.set_action(0, [0.0, 0.0, if frame == 0 { 1.0 } else { 0.0 }, 0.0]);
         a.step_physics();
         b.step_physics();
-        assert_eq!(
-            a.local_position(0)[1],
-            b.local_position(0)[1],
-            "frame {frame}: air jumps must do nothing"
-        );
+        assert_eq!(a.local_position(0)[1], b.local_position(0)[1], "frame {frame}: air jumps must do nothing");
         if frame == 0 {
             assert!(!a.on_ground(0));
         }
@@ -80,10 +69,7 @@ fn jumps_only_from_the_ground() {
     }
     // v²/2g = 25 / 19.62 = 1.27 m; the discrete integration lands close to it.
     assert!(close(max_y, 1.27, 0.06), "apex {max_y}");
-    assert!(
-        b.on_ground(0) && a.local_position(0)[1] == 0.0,
-        "landed back on the platform"
-    );
+    assert!(b.on_ground(0) && a.local_position(0)[1] == 0.0, "landed back on the platform");
     // A held jump starts again once on the ground.
     a.set_action(0, [0.0, 0.0, 1.0, 0.0]);
     a.step_physics();
@@ -117,10 +103,7 @@ fn falling_off_ends_the_episode_with_minus_one() {
     }
     assert!(s.local_position(0)[1] < -1.0);
     assert!(!s.on_ground(0));
-    assert!(
-        close(total, -1.0 - 0.01 * decisions as f32, 1e-4),
-        "total {total} after {decisions}"
-    );
+    assert!(close(total, -1.0 - 0.01 * decisions as f32, 1e-4), "total {total} after {decisions}");
     // Frozen until reset: no more movement, no more reward.
     let p = s.position(0);
     assert_eq!(run(&mut s, [1.0, 0.0, 1.0, 0.0], 5), 0.0);
@@ -162,17 +145,9 @@ fn actions_are_clamped_and_nan_reads_as_zero() {
     assert_eq!(s.last_action(0), [0.0, 0.5, 0.0, 0.0]);
     assert_eq!(&s.array(0)[3..], &[0.0, 0.5, 0.0, 0.0]);
     s.act(0, "other", &[Value::floats(vec![1.0; 4])], &[]);
-    assert_eq!(
-        s.last_action(0),
-        [0.0, 0.5, 0.0, 0.0],
-        "unknown actions are ignored"
-    );
+    assert_eq!(s.last_action(0), [0.0, 0.5, 0.0, 0.0], "unknown actions are ignored");
     s.act(0, "move", &[Value::Float(1.0), Value::Float(-1.0)], &[]);
-    assert_eq!(
-        s.last_action(0),
-        [1.0, -1.0, 0.0, 0.0],
-        "scalar arguments work too"
-    );
+    assert_eq!(s.last_action(0), [1.0, -1.0, 0.0, 0.0], "scalar arguments work too");
 }
 
 #[test]
@@ -188,11 +163,7 @@ fn array_reports_direction_distance_and_ground() {
 
 #[test]
 fn starts_follow_the_contract_and_seeds_repeat() {
-    let mut s = SampleScene::new(SceneConfig {
-        agents: 3,
-        max_steps: 3000,
-        seed: 11,
-    });
+    let mut s = SampleScene::new(SceneConfig { agents: 3, max_steps: 3000, seed: 11 });
     for i in 0..300 {
         let k = i % 3;
         s.reset_agent(k, &[]);
@@ -218,28 +189,15 @@ fn starts_follow_the_contract_and_seeds_repeat() {
 
 #[test]
 fn metadata_matches_the_contract() {
-    let s = SampleScene::new(SceneConfig {
-        agents: 3,
-        max_steps: 77,
-        seed: 0,
-    });
+    let s = SampleScene::new(SceneConfig { agents: 3, max_steps: 77, seed: 0 });
     let infos = s.agents();
-    assert_eq!(
-        infos.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
-        ["0", "1", "2"]
-    );
+    assert_eq!(infos.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["0", "1", "2"]);
     let m = &infos[0].metadata;
     assert_eq!(infos[2].max_steps, 77);
     let array = m.input("array").unwrap();
-    assert_eq!(
-        (array.shape.clone(), array.range_min, array.range_max),
-        (vec![7], -1.0, 1.0)
-    );
+    assert_eq!((array.shape.clone(), array.range_min, array.range_max), (vec![7], -1.0, 1.0));
     let vision = m.input("vision").unwrap();
-    assert_eq!(
-        (vision.shape.clone(), vision.range_min, vision.range_max),
-        (vec![10, 10, 1], 0.0, 255.0)
-    );
+    assert_eq!((vision.shape.clone(), vision.range_min, vision.range_max), (vec![10, 10, 1], 0.0, 255.0));
     let out = m.output("move").unwrap();
     assert!(out.continuous);
     assert_eq!(out.shape, vec![4]);
@@ -255,11 +213,7 @@ fn metadata_matches_the_contract() {
 
 #[test]
 fn echo_scene_echoes_the_last_action() {
-    let mut e = EchoScene::new(EchoConfig {
-        agents: 2,
-        width: 3,
-        max_steps: 5,
-    });
+    let mut e = EchoScene::new(EchoConfig { agents: 2, width: 3, max_steps: 5 });
     assert_eq!(e.agents()[1].max_steps, 5);
     e.act(1, "echo", &[Value::floats(vec![0.5, -0.5, 0.25, 9.0])], &[]);
     e.act(0, "echo", &[Value::floats(vec![1.0])], &[]);
@@ -278,24 +232,13 @@ fn echo_scene_echoes_the_last_action() {
 #[test]
 fn observations_stay_inside_their_declared_ranges() {
     use ai4u_sim::{SampleScene, SceneConfig};
-    let mut scene = SampleScene::new(SceneConfig {
-        agents: 1,
-        max_steps: 0,
-        seed: 0,
-    });
+    let mut scene = SampleScene::new(SceneConfig { agents: 1, max_steps: 0, seed: 0 });
     // Exactly facing the target is where the cosine can round past 1.
     for k in 0..2000 {
         let a = k as f32 * 0.0031;
         scene.set_pose(0, 1.0 + a.sin(), -2.0 + a.cos(), a * 7.0);
-        scene.set_target(
-            0,
-            1.0 + a.sin() + 3.0 * (a * 7.0).sin(),
-            -2.0 + a.cos() + 3.0 * (a * 7.0).cos(),
-        );
+        scene.set_target(0, 1.0 + a.sin() + 3.0 * (a * 7.0).sin(), -2.0 + a.cos() + 3.0 * (a * 7.0).cos());
         let arr = scene.array(0);
-        assert!(
-            arr.iter().all(|v| (-1.0..=1.0).contains(v)),
-            "{arr:?} at k={k}"
-        );
+        assert!(arr.iter().all(|v| (-1.0..=1.0).contains(v)), "{arr:?} at k={k}");
     }
 }

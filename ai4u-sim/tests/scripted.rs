@@ -31,13 +31,7 @@ fn episode(seed: i64) -> (bool, u32) {
 fn a_scripted_rule_reaches_the_cube_in_most_episodes() {
     let results: Vec<(bool, u32)> = (0..20).map(episode).collect();
     let reached = results.iter().filter(|r| r.0).count();
-    let mean_decisions =
-        results.iter().filter(|r| r.0).map(|r| r.1).sum::<u32>() as f32 / reached.max(1) as f32;
-    eprintln!(
-        "scripted rule: reached {reached}/20, mean {mean_decisions:.1} decisions: {results:?}"
-    );
-    assert!(
-        reached >= 14,
-        "only {reached}/20 episodes reached the cube: {results:?}"
-    );
+    let mean_decisions = results.iter().filter(|r| r.0).map(|r| r.1).sum::<u32>() as f32 / reached.max(1) as f32;
+    eprintln!("scripted rule: reached {reached}/20, mean {mean_decisions:.1} decisions: {results:?}");
+    assert!(reached >= 14, "only {reached}/20 episodes reached the cube: {results:?}");
 }

@@ -6,21 +6,13 @@ mod common;
 use ai4u_core::engine::DecisionDefaults;
 use ai4u_core::value::{Field, Value};
 use ai4u_core::wire::{AgentStatus, Command, Mode, Tick};
-use ai4u_sim::{
-    engine_options, spawn_echo_engine, spawn_engine, EchoConfig, SceneConfig, ENGINE_NAME,
-};
+use ai4u_sim::{engine_options, spawn_echo_engine, spawn_engine, EchoConfig, SceneConfig, ENGINE_NAME};
 use common::MiniController;
 use std::process::{Command as Process, Stdio};
 
 fn assert_all(tick: &Tick, status: AgentStatus, steps: u32) {
     for a in &tick.agents {
-        assert_eq!(
-            (a.status, a.steps),
-            (status, steps),
-            "agent {} in tick {}",
-            a.id,
-            tick.seq
-        );
+        assert_eq!((a.status, a.steps), (status, steps), "agent {} in tick {}", a.id, tick.seq);
     }
 }
 
@@ -30,16 +22,8 @@ fn drive_truncated_episode(c: &mut MiniController) -> u64 {
     let t = c.tick();
     assert_eq!(t.seq, 0);
     assert_all(&t, AgentStatus::Idle, 0);
-    assert!(
-        t.agents.iter().all(|a| a.fields.is_empty()),
-        "idle agents carry no observations"
-    );
-    c.reply_all(
-        &t,
-        Command::Reset {
-            fields: vec![Field::new("seed", Value::Int(3))],
-        },
-    );
+    assert!(t.agents.iter().all(|a| a.fields.is_empty()), "idle agents carry no observations");
+    c.reply_all(&t, Command::Reset { fields: vec![Field::new("seed", Value::Int(3))] });
 
     let t = c.tick();
     assert_all(&t, AgentStatus::NewEpisode, 0);
@@ -59,11 +43,7 @@ fn drive_truncated_episode(c: &mut MiniController) -> u64 {
         ticks += 1;
         assert_all(&t, AgentStatus::Step, step);
         for a in &t.agents {
-            assert!(
-                (a.reward + 0.01).abs() < 1e-6,
-                "one decision's reward is -0.01, got {}",
-                a.reward
-            );
+            assert!((a.reward + 0.01).abs() < 1e-6, "one decision's reward is -0.01, got {}", a.reward);
             assert!(!a.done);
             assert_eq!(a.truncated, step == 5, "truncated exactly at max_steps");
         }
@@ -85,21 +65,14 @@ fn lockstep_lifecycle_over_loopback() {
     let (listener, addr) = MiniController::listen();
     let engine = spawn_engine(
         engine_options(addr),
-        SceneConfig {
-            agents: 2,
-            max_steps: 5,
-            seed: 1,
-        },
+        SceneConfig { agents: 2, max_steps: 5, seed: 1 },
         DecisionDefaults::default(),
     );
     let (mut c, hello) = MiniController::accept(&listener, Mode::Lockstep, vec![]);
     assert_eq!(hello.engine, ENGINE_NAME);
     assert_eq!(hello.mode, Mode::Lockstep);
     assert_eq!(hello.agents.len(), 2);
-    assert!(hello
-        .agents
-        .iter()
-        .all(|a| a.max_steps == 5 && a.metadata.output("move").is_some()));
+    assert!(hello.agents.iter().all(|a| a.max_steps == 5 && a.metadata.output("move").is_some()));
     let ticks = drive_truncated_episode(&mut c);
     let summary = engine.join().unwrap().unwrap();
     assert_eq!(summary.episodes, 2);
@@ -116,17 +89,10 @@ fn welcome_fields_override_max_steps_and_frame_skip() {
     let (listener, addr) = MiniController::listen();
     let engine = spawn_engine(
         engine_options(addr),
-        SceneConfig {
-            agents: 1,
-            max_steps: 50,
-            seed: 0,
-        },
+        SceneConfig { agents: 1, max_steps: 50, seed: 0 },
         DecisionDefaults::default(),
     );
-    let config = vec![
-        Field::new("max_steps", Value::Int(2)),
-        Field::new("frame_skip", Value::Int(1)),
-    ];
+    let config = vec![Field::new("max_steps", Value::Int(2)), Field::new("frame_skip", Value::Int(1))];
     let (mut c, _) = MiniController::accept(&listener, Mode::Lockstep, config);
     let t = c.tick();
     c.reply_all(&t, Command::Reset { fields: vec![] });
@@ -151,15 +117,7 @@ fn realtime_keeps_simulating_on_wait() {
     let (listener, addr) = MiniController::listen();
     let mut opts = engine_options(addr);
     opts.mode = Mode::Realtime;
-    let engine = spawn_engine(
-        opts,
-        SceneConfig {
-            agents: 1,
-            max_steps: 0,
-            seed: 0,
-        },
-        DecisionDefaults::default(),
-    );
+    let engine = spawn_engine(opts, SceneConfig { agents: 1, max_steps: 0, seed: 0 }, DecisionDefaults::default());
     let (mut c, hello) = MiniController::accept(&listener, Mode::Realtime, vec![]);
     assert_eq!(hello.mode, Mode::Realtime);
     let t = c.tick();
@@ -185,27 +143,17 @@ fn echo_scene_over_loopback() {
     let (listener, addr) = MiniController::listen();
     let engine = spawn_echo_engine(
         engine_options(addr),
-        EchoConfig {
-            agents: 3,
-            width: 2,
-            max_steps: 2,
-        },
+        EchoConfig { agents: 3, width: 2, max_steps: 2 },
         DecisionDefaults::default(),
     );
     let (mut c, _) = MiniController::accept(&listener, Mode::Lockstep, vec![]);
     let t = c.tick();
     c.reply_all(&t, Command::Reset { fields: vec![] });
     let t = c.tick();
-    assert!(t
-        .agents
-        .iter()
-        .all(|a| a.fields[0].value == Value::floats(vec![0.0, 0.0])));
+    assert!(t.agents.iter().all(|a| a.fields[0].value == Value::floats(vec![0.0, 0.0])));
     c.reply_all(&t, Command::act("echo", vec![0.25, -0.75]));
     let t = c.tick();
-    assert!(t
-        .agents
-        .iter()
-        .all(|a| a.fields[0].value == Value::floats(vec![0.25, -0.75]) && a.reward == 0.0));
+    assert!(t.agents.iter().all(|a| a.fields[0].value == Value::floats(vec![0.25, -0.75]) && a.reward == 0.0));
     c.reply_all(&t, Command::act("echo", vec![1.0, 1.0]));
     let t = c.tick();
     assert!(t.agents.iter().all(|a| a.truncated && !a.done));
@@ -219,18 +167,7 @@ fn binary_runs_as_a_separate_process() {
     let (listener, addr) = MiniController::listen();
     let port = addr.rsplit(':').next().unwrap().to_owned();
     let child = Process::new(env!("CARGO_BIN_EXE_ai4u-sim"))
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--agents",
-            "2",
-            "--max-steps",
-            "5",
-            "--seed",
-            "9",
-        ])
+        .args(["--host", "127.0.0.1", "--port", &port, "--agents", "2", "--max-steps", "5", "--seed", "9"])
         .args(["--mode", "lockstep"])
         .stderr(Stdio::piped())
         .spawn()
@@ -246,37 +183,20 @@ fn binary_runs_as_a_separate_process() {
 
 #[test]
 fn binary_rejects_bad_arguments_clearly() {
-    let out = Process::new(env!("CARGO_BIN_EXE_ai4u-sim"))
-        .args(["--mode", "fast"])
-        .output()
-        .unwrap();
+    let out = Process::new(env!("CARGO_BIN_EXE_ai4u-sim")).args(["--mode", "fast"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("--mode: `fast` is not lockstep or realtime")
-    );
-    let out = Process::new(env!("CARGO_BIN_EXE_ai4u-sim"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--mode: `fast` is not lockstep or realtime"));
+    let out = Process::new(env!("CARGO_BIN_EXE_ai4u-sim")).arg("--help").output().unwrap();
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("--max-steps"));
 }
 
 #[test]
 fn reaching_the_cube_over_loopback_reports_done_and_the_reward_sum() {
     let (listener, addr) = MiniController::listen();
-    let engine = spawn_engine(
-        engine_options(addr),
-        SceneConfig::default(),
-        DecisionDefaults::default(),
-    );
+    let engine = spawn_engine(engine_options(addr), SceneConfig::default(), DecisionDefaults::default());
     let (mut c, _) = MiniController::accept(&listener, Mode::Lockstep, vec![]);
     let t = c.tick();
-    c.reply_all(
-        &t,
-        Command::Reset {
-            fields: vec![Field::new("seed", Value::Int(4))],
-        },
-    );
+    c.reply_all(&t, Command::Reset { fields: vec![Field::new("seed", Value::Int(4))] });
     let mut rule = common::Rule::default();
     let mut total = 0.0f32;
     loop {
@@ -285,16 +205,8 @@ fn reaching_the_cube_over_loopback_reports_done_and_the_reward_sum() {
         total += a.reward;
         if a.done {
             assert!(!a.truncated);
-            assert!(
-                (a.reward - 9.99).abs() < 1e-4,
-                "last decision: +10 - 0.01, got {}",
-                a.reward
-            );
-            assert!(
-                (total - (10.0 - 0.01 * a.steps as f32)).abs() < 1e-3,
-                "sum {total} over {} steps",
-                a.steps
-            );
+            assert!((a.reward - 9.99).abs() < 1e-4, "last decision: +10 - 0.01, got {}", a.reward);
+            assert!((total - (10.0 - 0.01 * a.steps as f32)).abs() < 1e-3, "sum {total} over {} steps", a.steps);
             c.reply_all(&t, Command::Stop);
             break;
         }

@@ -17,9 +17,7 @@ fn grid(s: &SampleScene, agent: usize) -> [[f32; VISION_COLS]; VISION_ROWS] {
 }
 
 fn show(g: &[[f32; VISION_COLS]; VISION_ROWS]) -> String {
-    g.iter()
-        .map(|r| r.iter().map(|&c| format!("{c:4}")).collect::<String>() + "\n")
-        .collect()
+    g.iter().map(|r| r.iter().map(|&c| format!("{c:4}")).collect::<String>() + "\n").collect()
 }
 
 #[test]
@@ -38,11 +36,7 @@ fn cube_three_metres_ahead_fills_the_centre_columns() {
         };
         assert_eq!((row[4], row[5]), (expect, expect), "row {r}\n{}", show(&g));
         // ±15° and beyond pass beside a 1 m cube at 3 m.
-        assert!(
-            row[..4].iter().chain(&row[6..]).all(|&c| c != CODE_TARGET),
-            "row {r}\n{}",
-            show(&g)
-        );
+        assert!(row[..4].iter().chain(&row[6..]).all(|&c| c != CODE_TARGET), "row {r}\n{}", show(&g));
     }
 }
 
@@ -69,11 +63,7 @@ fn the_edge_cuts_the_floor_off() {
 
 #[test]
 fn other_agents_and_platforms_of_other_areas_are_seen() {
-    let mut s = SampleScene::new(SceneConfig {
-        agents: 2,
-        max_steps: 0,
-        seed: 3,
-    });
+    let mut s = SampleScene::new(SceneConfig { agents: 2, max_steps: 0, seed: 3 });
     // Agent 0 at its +X edge, its column 4 (-5°) pointing exactly along +X, at agent 1
     // standing at the -X edge of its own area: 11 m between them.
     s.set_pose(0, 9.5, 0.0, FRAC_PI_2 + 5f32.to_radians());
@@ -98,21 +88,11 @@ fn other_agents_and_platforms_of_other_areas_are_seen() {
 fn turning_sweeps_the_cube_across_the_columns_left_to_right() {
     // The cube 5 m ahead and 30° to the right shows in the right half; turning right
     // brings it towards the centre.
-    let right = (
-        5.0 * 30f32.to_radians().sin(),
-        5.0 * 30f32.to_radians().cos(),
-    );
+    let right = (5.0 * 30f32.to_radians().sin(), 5.0 * 30f32.to_radians().cos());
     let s = scene_at(0.0, 0.0, 0.0, right);
-    let cols: Vec<usize> = (0..VISION_COLS)
-        .filter(|&c| grid(&s, 0).iter().any(|r| r[c] == CODE_TARGET))
-        .collect();
-    assert!(
-        !cols.is_empty() && cols.iter().all(|&c| c >= 6),
-        "columns {cols:?}"
-    );
+    let cols: Vec<usize> = (0..VISION_COLS).filter(|&c| grid(&s, 0).iter().any(|r| r[c] == CODE_TARGET)).collect();
+    assert!(!cols.is_empty() && cols.iter().all(|&c| c >= 6), "columns {cols:?}");
     let s = scene_at(0.0, 0.0, 30f32.to_radians(), right);
-    let cols: Vec<usize> = (0..VISION_COLS)
-        .filter(|&c| grid(&s, 0).iter().any(|r| r[c] == CODE_TARGET))
-        .collect();
+    let cols: Vec<usize> = (0..VISION_COLS).filter(|&c| grid(&s, 0).iter().any(|r| r[c] == CODE_TARGET)).collect();
     assert_eq!(cols, vec![4, 5]);
 }

@@ -19,27 +19,13 @@ pub fn start(agents: usize, seed: u64) -> Result<Vec<ControllerHandle>> {
         .connect_timeout(Duration::from_secs(if external { 300 } else { 30 }));
     let server = builder.bind()?;
     if external {
-        println!(
-            "waiting for an engine on {} (press Play in Unity/Godot, or run ai4u-sim)",
-            server.local_addr()
-        );
+        println!("waiting for an engine on {} (press Play in Unity/Godot, or run ai4u-sim)", server.local_addr());
     } else {
         let opts = ai4u_sim::engine_options(server.local_addr().to_string());
-        ai4u_sim::spawn_engine(
-            opts,
-            SceneConfig {
-                agents,
-                max_steps: 1000,
-                seed,
-            },
-            DecisionDefaults::default(),
-        );
+        ai4u_sim::spawn_engine(opts, SceneConfig { agents, max_steps: 1000, seed }, DecisionDefaults::default());
     }
     let ids: Vec<String> = (0..agents).map(|i| i.to_string()).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let controllers = ids
-        .iter()
-        .map(|_| Box::new(SampleSceneController::new()) as Box<dyn Controller>)
-        .collect();
+    let controllers = ids.iter().map(|_| Box::new(SampleSceneController::new()) as Box<dyn Controller>).collect();
     Ok(server.start(&refs, controllers)?)
 }

@@ -63,21 +63,14 @@ impl Scene for LineScene {
     fn agents(&self) -> Vec<AgentInfo> {
         self.ids
             .iter()
-            .map(|id| AgentInfo {
-                id: id.clone(),
-                max_steps: self.max_steps,
-                metadata: line_metadata(),
-            })
+            .map(|id| AgentInfo { id: id.clone(), max_steps: self.max_steps, metadata: line_metadata() })
             .collect()
     }
     fn reset_agent(&mut self, i: usize, fields: &[Field]) {
-        let seed = fields
-            .iter()
-            .find(|f| f.name == "seed")
-            .and_then(|f| match f.value {
-                Value::Int(s) => Some(s),
-                _ => None,
-            });
+        let seed = fields.iter().find(|f| f.name == "seed").and_then(|f| match f.value {
+            Value::Int(s) => Some(s),
+            _ => None,
+        });
         self.seed[i] = seed.unwrap_or(0);
         self.pos[i] = (self.seed[i].rem_euclid(3)) as f32;
     }
@@ -100,10 +93,7 @@ impl Scene for LineScene {
         self.pos[i] >= 5.0
     }
     fn observe(&self, i: usize, out: &mut Vec<Field>) {
-        out.push(Field::new(
-            "obs",
-            Value::floats(vec![self.pos[i], self.seed[i] as f32]),
-        ));
+        out.push(Field::new("obs", Value::floats(vec![self.pos[i], self.seed[i] as f32])));
     }
 }
 
@@ -114,23 +104,16 @@ pub struct LineController {
 
 impl Controller for LineController {
     fn action_space(&self) -> Space {
-        BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32)
-            .unwrap()
-            .into()
+        BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32).unwrap().into()
     }
     fn observation_space(&self) -> Space {
-        BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32)
-            .unwrap()
-            .into()
+        BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32).unwrap().into()
     }
     fn action_name(&self) -> &str {
         "move"
     }
     fn step_behavior(&mut self, action: &Sample) -> ai4u_controllers::Result<Command> {
-        let dx = action
-            .as_f32()
-            .map(|a| a.iter().copied().next().unwrap_or(0.0))
-            .unwrap_or(0.0);
+        let dx = action.as_f32().map(|a| a.iter().copied().next().unwrap_or(0.0)).unwrap_or(0.0);
         if self.panic_on == Some(dx) {
             panic!("boom at dx={dx}");
         }
@@ -139,9 +122,7 @@ impl Controller for LineController {
 }
 
 pub fn line_controllers(n: usize) -> Vec<Box<dyn Controller>> {
-    (0..n)
-        .map(|_| Box::new(LineController { panic_on: None }) as Box<dyn Controller>)
-        .collect()
+    (0..n).map(|_| Box::new(LineController { panic_on: None }) as Box<dyn Controller>).collect()
 }
 
 pub fn dx(v: f32) -> Sample {
@@ -170,21 +151,10 @@ pub fn engine_opts(addr: SocketAddr) -> EngineOptions {
 }
 
 /// Runs a LineScene engine on a thread until the controller stops every agent.
-pub fn spawn_line_engine(
-    opts: EngineOptions,
-    ids: &[&str],
-    max_steps: u32,
-) -> JoinHandle<Result<RunEnd, EngineError>> {
+pub fn spawn_line_engine(opts: EngineOptions, ids: &[&str], max_steps: u32) -> JoinHandle<Result<RunEnd, EngineError>> {
     let scene = LineScene::new(ids, max_steps);
     std::thread::spawn(move || {
-        let r = Requestor::connect(
-            &opts,
-            scene,
-            DecisionDefaults {
-                frame_skip: 1,
-                repeat_action: false,
-            },
-        )?;
+        let r = Requestor::connect(&opts, scene, DecisionDefaults { frame_skip: 1, repeat_action: false })?;
         r.run().map(|(end, _)| end)
     })
 }
@@ -193,10 +163,7 @@ pub fn spawn_line_engine(
 pub fn start_line(
     ids: &[&str],
     b: AppServerBuilder,
-) -> (
-    Vec<ControllerHandle>,
-    JoinHandle<Result<RunEnd, EngineError>>,
-) {
+) -> (Vec<ControllerHandle>, JoinHandle<Result<RunEnd, EngineError>>) {
     let server = b.bind().unwrap();
     let engine = spawn_line_engine(engine_opts(server.local_addr()), ids, 0);
     let handles = server.start(ids, line_controllers(ids.len())).unwrap();
@@ -213,10 +180,7 @@ impl RawEngine {
     pub fn connect(addr: SocketAddr) -> RawEngine {
         let s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        RawEngine {
-            reader: FrameReader::new(s.try_clone().unwrap(), Limits::default()),
-            writer: FrameWriter::new(s),
-        }
+        RawEngine { reader: FrameReader::new(s.try_clone().unwrap(), Limits::default()), writer: FrameWriter::new(s) }
     }
 
     pub fn hello(ids: &[&str]) -> Hello {
@@ -224,13 +188,7 @@ impl RawEngine {
             "raw",
             "0",
             Mode::Lockstep,
-            ids.iter()
-                .map(|id| AgentInfo {
-                    id: id.to_string(),
-                    max_steps: 0,
-                    metadata: line_metadata(),
-                })
-                .collect(),
+            ids.iter().map(|id| AgentInfo { id: id.to_string(), max_steps: 0, metadata: line_metadata() }).collect(),
         )
     }
 

@@ -2,8 +2,8 @@
 //! Blocking std I/O: an engine's physics loop waits for its reply anyway.
 
 use crate::wire::{
-    AgentInfo, AgentState, FrameReader, FrameWriter, Hello, Limits, Message, Mode, Reply, Tick,
-    Welcome, WireError, DEFAULT_ADDR,
+    AgentInfo, AgentState, FrameReader, FrameWriter, Hello, Limits, Message, Mode, Reply, Tick, Welcome, WireError,
+    DEFAULT_ADDR,
 };
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
@@ -43,10 +43,7 @@ impl Default for EngineOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("cannot connect to the controller at {addr}: {source}")]
-    Connect {
-        addr: String,
-        source: std::io::Error,
-    },
+    Connect { addr: String, source: std::io::Error },
     #[error("the controller rejected the connection: {0}")]
     Rejected(String),
     #[error("the controller reported an error: {0}")]
@@ -56,10 +53,7 @@ pub enum EngineError {
     #[error("the controller closed the connection")]
     Closed,
     #[error("unexpected {got} from the controller while waiting for {expected}")]
-    Unexpected {
-        got: &'static str,
-        expected: &'static str,
-    },
+    Unexpected { got: &'static str, expected: &'static str },
     #[error("reply seq {got} does not answer tick {expected}")]
     SeqMismatch { expected: u64, got: u64 },
     #[error(transparent)]
@@ -80,18 +74,12 @@ fn connect_with_retry(addr: &str, timeout: Duration) -> Result<TcpStream, Engine
     loop {
         let attempt = addr
             .to_socket_addrs()
-            .and_then(|mut a| {
-                a.next()
-                    .ok_or_else(|| std::io::Error::other("address resolves to nothing"))
-            })
+            .and_then(|mut a| a.next().ok_or_else(|| std::io::Error::other("address resolves to nothing")))
             .and_then(|sa: SocketAddr| TcpStream::connect_timeout(&sa, Duration::from_secs(2)));
         match attempt {
             Ok(s) => return Ok(s),
             Err(e) if std::time::Instant::now() >= deadline => {
-                return Err(EngineError::Connect {
-                    addr: addr.to_owned(),
-                    source: e,
-                })
+                return Err(EngineError::Connect { addr: addr.to_owned(), source: e })
             }
             Err(_) => std::thread::sleep(Duration::from_millis(50)),
         }
@@ -100,34 +88,20 @@ fn connect_with_retry(addr: &str, timeout: Duration) -> Result<TcpStream, Engine
 
 impl EngineConnection {
     /// Connects, sends Hello for `agents` and waits for the Welcome.
-    pub fn connect(
-        opts: &EngineOptions,
-        agents: Vec<AgentInfo>,
-    ) -> Result<EngineConnection, EngineError> {
+    pub fn connect(opts: &EngineOptions, agents: Vec<AgentInfo>) -> Result<EngineConnection, EngineError> {
         let stream = connect_with_retry(&opts.addr, opts.connect_timeout)?;
         // Ticks are small and latency-bound: never let Nagle hold one back.
         stream.set_nodelay(true).map_err(WireError::from)?;
-        stream
-            .set_read_timeout(opts.reply_timeout)
-            .map_err(WireError::from)?;
+        stream.set_read_timeout(opts.reply_timeout).map_err(WireError::from)?;
         let read_half = stream.try_clone().map_err(WireError::from)?;
         let mut conn = EngineConnection {
             reader: FrameReader::new(read_half, opts.limits),
             writer: FrameWriter::new(stream),
-            welcome: Welcome {
-                version: 0,
-                mode: opts.mode,
-                agents: vec![],
-            },
+            welcome: Welcome { version: 0, mode: opts.mode, agents: vec![] },
             next_seq: 0,
             reply_timeout: opts.reply_timeout,
         };
-        let mut hello = Hello::new(
-            opts.engine.clone(),
-            opts.engine_version.clone(),
-            opts.mode,
-            agents,
-        );
+        let mut hello = Hello::new(opts.engine.clone(), opts.engine_version.clone(), opts.mode, agents);
         hello.token = opts.token.clone();
         conn.writer.write_message(&Message::Hello(hello))?;
         match conn.receive(u64::MAX)? {
@@ -147,18 +121,12 @@ impl EngineConnection {
     pub fn exchange(&mut self, agents: Vec<AgentState>) -> Result<Reply, EngineError> {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.writer
-            .write_message(&Message::Tick(Tick { seq, agents }))?;
+        self.writer.write_message(&Message::Tick(Tick { seq, agents }))?;
         match self.receive(seq)? {
             Message::Reply(r) if r.seq == seq => Ok(r),
             Message::Reply(r) => {
-                let err = EngineError::SeqMismatch {
-                    expected: seq,
-                    got: r.seq,
-                };
-                let _ = self.writer.write_message(&Message::Error {
-                    reason: err.to_string(),
-                });
+                let err = EngineError::SeqMismatch { expected: seq, got: r.seq };
+                let _ = self.writer.write_message(&Message::Error { reason: err.to_string() });
                 Err(err)
             }
             other => Err(self.unexpected(other, "Reply")),
@@ -167,9 +135,7 @@ impl EngineConnection {
 
     /// Says goodbye and closes.
     pub fn bye(mut self, reason: &str) -> Result<(), EngineError> {
-        self.writer.write_message(&Message::Bye {
-            reason: reason.to_owned(),
-        })?;
+        self.writer.write_message(&Message::Bye { reason: reason.to_owned() })?;
         let _ = self.writer.get_ref().shutdown(std::net::Shutdown::Write);
         Ok(())
     }
@@ -180,20 +146,11 @@ impl EngineConnection {
             Ok(Some(m)) => Ok(m),
             Ok(None) => Err(EngineError::Closed),
             Err(e) if e.is_timeout() => {
-                let what = if seq == u64::MAX {
-                    "the Hello".to_owned()
-                } else {
-                    format!("tick {seq}")
-                };
-                Err(EngineError::Timeout {
-                    what,
-                    secs: self.reply_timeout.map_or(0.0, |d| d.as_secs_f64()),
-                })
+                let what = if seq == u64::MAX { "the Hello".to_owned() } else { format!("tick {seq}") };
+                Err(EngineError::Timeout { what, secs: self.reply_timeout.map_or(0.0, |d| d.as_secs_f64()) })
             }
             Err(WireError::Protocol(p)) => {
-                let _ = self.writer.write_message(&Message::Error {
-                    reason: p.to_string(),
-                });
+                let _ = self.writer.write_message(&Message::Error { reason: p.to_string() });
                 Err(WireError::Protocol(p).into())
             }
             Err(e) => Err(e.into()),
@@ -201,13 +158,8 @@ impl EngineConnection {
     }
 
     fn unexpected(&mut self, got: Message, expected: &'static str) -> EngineError {
-        let err = EngineError::Unexpected {
-            got: got.kind_name(),
-            expected,
-        };
-        let _ = self.writer.write_message(&Message::Error {
-            reason: err.to_string(),
-        });
+        let err = EngineError::Unexpected { got: got.kind_name(), expected };
+        let _ = self.writer.write_message(&Message::Error { reason: err.to_string() });
         err
     }
 }

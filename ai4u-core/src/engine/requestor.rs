@@ -84,47 +84,30 @@ pub struct DecisionDefaults {
 
 impl Default for DecisionDefaults {
     fn default() -> Self {
-        DecisionDefaults {
-            frame_skip: 4,
-            repeat_action: true,
-        }
+        DecisionDefaults { frame_skip: 4, repeat_action: true }
     }
 }
 
 impl<S: Scene> Requestor<S> {
     /// Connects `scene`'s agents to the controller.
-    pub fn connect(
-        opts: &EngineOptions,
-        scene: S,
-        defaults: DecisionDefaults,
-    ) -> Result<Self, EngineError> {
+    pub fn connect(opts: &EngineOptions, scene: S, defaults: DecisionDefaults) -> Result<Self, EngineError> {
         let infos = scene.agents();
         let conn = EngineConnection::connect(opts, infos.clone())?;
         let welcome = conn.welcome().clone();
         let agents = infos
             .iter()
             .map(|info| {
-                let cfg = welcome
-                    .agents
-                    .iter()
-                    .find(|c| c.id == info.id)
-                    .map(|c| c.fields.as_slice())
-                    .unwrap_or(&[]);
+                let cfg = welcome.agents.iter().find(|c| c.id == info.id).map(|c| c.fields.as_slice()).unwrap_or(&[]);
                 let int = |name: &str| {
-                    cfg.iter()
-                        .find(|f| f.name == name)
-                        .and_then(|f| match f.value {
-                            Value::Int(i) => u32::try_from(i).ok(),
-                            _ => None,
-                        })
-                };
-                let repeat = cfg
-                    .iter()
-                    .find(|f| f.name == "repeat_action")
-                    .and_then(|f| match f.value {
-                        Value::Bool(b) => Some(b),
+                    cfg.iter().find(|f| f.name == name).and_then(|f| match f.value {
+                        Value::Int(i) => u32::try_from(i).ok(),
                         _ => None,
-                    });
+                    })
+                };
+                let repeat = cfg.iter().find(|f| f.name == "repeat_action").and_then(|f| match f.value {
+                    Value::Bool(b) => Some(b),
+                    _ => None,
+                });
                 AgentRuntime {
                     id: info.id.clone(),
                     phase: Phase::Idle,
@@ -142,12 +125,7 @@ impl<S: Scene> Requestor<S> {
                 }
             })
             .collect::<Vec<_>>();
-        Ok(Requestor {
-            conn,
-            scene,
-            mode: welcome.mode,
-            agents,
-        })
+        Ok(Requestor { conn, scene, mode: welcome.mode, agents })
     }
 
     pub fn scene(&self) -> &S {
@@ -205,11 +183,7 @@ impl<S: Scene> Requestor<S> {
                 // A fresh episode reports with the next decision of the agents already
                 // running, so agents reset at different frames decide together again (a
                 // controller stepping them as a batch would otherwise wait on itself).
-                let acting = || {
-                    self.agents
-                        .iter()
-                        .filter(|b| b.phase == Phase::Running && !b.new_episode)
-                };
+                let acting = || self.agents.iter().filter(|b| b.phase == Phase::Running && !b.new_episode);
                 acting().next().is_none() || acting().any(|b| b.frames_left == 0)
             }
             Phase::Running => a.frames_left == 0,
@@ -309,10 +283,7 @@ impl<S: Scene> Requestor<S> {
     fn physics(&mut self) {
         for i in 0..self.agents.len() {
             let a = &mut self.agents[i];
-            if a.phase == Phase::Running
-                && a.frames_left > 0
-                && (a.repeat_action || !a.applied_once)
-            {
+            if a.phase == Phase::Running && a.frames_left > 0 && (a.repeat_action || !a.applied_once) {
                 if let Some((name, args, fields)) = &a.action {
                     self.scene.act(i, name, args, fields);
                 }

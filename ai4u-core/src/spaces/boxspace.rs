@@ -42,20 +42,13 @@ impl BoxSpace {
     /// becomes the space's shape.
     pub fn new(low: ArrayD<f64>, high: ArrayD<f64>, dtype: DType) -> Result<BoxSpace> {
         if low.shape() != high.shape() {
-            return Err(SpaceError::BoxLowHighShape {
-                low: low.shape().to_vec(),
-                high: high.shape().to_vec(),
-            });
+            return Err(SpaceError::BoxLowHighShape { low: low.shape().to_vec(), high: high.shape().to_vec() });
         }
         let low = cast_bounds(low, "low", dtype)?;
         let high = cast_bounds(high, "high", dtype)?;
         for ((idx, &l), &h) in low.indexed_iter().zip(high.iter()) {
             if l > h {
-                return Err(SpaceError::BoxLowAboveHigh {
-                    low: l,
-                    high: h,
-                    index: idx.slice().to_vec(),
-                });
+                return Err(SpaceError::BoxLowAboveHigh { low: l, high: h, index: idx.slice().to_vec() });
             }
         }
         Ok(BoxSpace { low, high, dtype })
@@ -63,12 +56,7 @@ impl BoxSpace {
 
     /// A box of the given shape; a 0-d `low` or `high` is broadcast to it, as Gymnasium
     /// broadcasts scalar bounds, any other must already have that shape.
-    pub fn with_shape(
-        low: ArrayD<f64>,
-        high: ArrayD<f64>,
-        shape: &[usize],
-        dtype: DType,
-    ) -> Result<BoxSpace> {
+    pub fn with_shape(low: ArrayD<f64>, high: ArrayD<f64>, shape: &[usize], dtype: DType) -> Result<BoxSpace> {
         checked_len(shape)?;
         let fit = |a: ArrayD<f64>, which: &'static str| -> Result<ArrayD<f64>> {
             if a.shape() == shape {
@@ -77,11 +65,7 @@ impl BoxSpace {
                 let v = a.iter().next().copied().unwrap_or(f64::NAN);
                 Ok(ArrayD::from_elem(IxDyn(shape), v))
             } else {
-                Err(SpaceError::BoxShape {
-                    shape: shape.to_vec(),
-                    which,
-                    got: a.shape().to_vec(),
-                })
+                Err(SpaceError::BoxShape { shape: shape.to_vec(), which, got: a.shape().to_vec() })
             }
         };
         BoxSpace::new(fit(low, "low")?, fit(high, "high")?, dtype)
@@ -90,11 +74,7 @@ impl BoxSpace {
     /// A box whose every element has the same bounds, like `Box(low, high, shape)`.
     pub fn uniform(low: f64, high: f64, shape: &[usize], dtype: DType) -> Result<BoxSpace> {
         checked_len(shape)?;
-        BoxSpace::new(
-            ArrayD::from_elem(IxDyn(shape), low),
-            ArrayD::from_elem(IxDyn(shape), high),
-            dtype,
-        )
+        BoxSpace::new(ArrayD::from_elem(IxDyn(shape), low), ArrayD::from_elem(IxDyn(shape), high), dtype)
     }
 
     /// Lower bounds (cast to the dtype; `-inf` where unbounded).
@@ -203,21 +183,15 @@ impl BoxSpace {
             let Some(values) = x.int_values() else {
                 return false;
             };
-            values
-                .iter()
-                .zip(self.low.iter().zip(self.high.iter()))
-                .all(|(&v, (&l, &h))| {
-                    let (lo, hi) = self.int_bounds(l, h);
-                    lo <= v && v <= hi
-                })
+            values.iter().zip(self.low.iter().zip(self.high.iter())).all(|(&v, (&l, &h))| {
+                let (lo, hi) = self.int_bounds(l, h);
+                lo <= v && v <= hi
+            })
         } else {
             let Some(values) = x.to_f64_array() else {
                 return false;
             };
-            values
-                .iter()
-                .zip(self.low.iter().zip(self.high.iter()))
-                .all(|(&v, (&l, &h))| l <= v && v <= h)
+            values.iter().zip(self.low.iter().zip(self.high.iter())).all(|(&v, (&l, &h))| l <= v && v <= h)
         }
     }
 
@@ -225,17 +199,10 @@ impl BoxSpace {
     /// taken in row-major order, so a flat vector works). Float32 rounds to nearest;
     /// integer dtypes refuse values that are not integers within the dtype. Bounds are
     /// not checked, as Gymnasium's `unflatten` does not check them either.
-    pub fn cast<S: Data<Elem = f64>, D: Dimension>(
-        &self,
-        values: &ArrayBase<S, D>,
-    ) -> Result<Sample> {
+    pub fn cast<S: Data<Elem = f64>, D: Dimension>(&self, values: &ArrayBase<S, D>) -> Result<Sample> {
         let need = self.low.len();
         if values.len() != need {
-            return Err(SpaceError::FlatLength {
-                space: self.to_string(),
-                expected: need,
-                got: values.len(),
-            });
+            return Err(SpaceError::FlatLength { space: self.to_string(), expected: need, got: values.len() });
         }
         let shape = self.low.raw_dim();
         let shaped = |v: Vec<f64>| ArrayD::from_shape_vec(shape.clone(), v);
@@ -244,28 +211,17 @@ impl BoxSpace {
             if v.fract() == 0.0 && v >= min as f64 && v < max as f64 + 1.0 {
                 Ok(v as i64)
             } else {
-                Err(SpaceError::bad_flat(
-                    self,
-                    format!("value {v} at position {pos} is not a valid {}", self.dtype),
-                ))
+                Err(SpaceError::bad_flat(self, format!("value {v} at position {pos} is not a valid {}", self.dtype)))
             }
         };
-        let ints = || -> Result<Vec<i64>> {
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| as_int(i, v))
-                .collect()
-        };
+        let ints = || -> Result<Vec<i64>> { values.iter().enumerate().map(|(i, &v)| as_int(i, v)).collect() };
         let floats: Vec<f64> = values.iter().copied().collect();
         let built = match self.dtype {
             DType::F64 => shaped(floats).map(Sample::F64),
             DType::F32 => shaped(floats).map(|a| Sample::F32(a.mapv(|v| v as f32))),
             DType::I64 => ArrayD::from_shape_vec(shape.clone(), ints()?).map(Sample::I64),
-            DType::I32 => ArrayD::from_shape_vec(shape.clone(), ints()?)
-                .map(|a| Sample::I32(a.mapv(|v| v as i32))),
-            DType::U8 => ArrayD::from_shape_vec(shape.clone(), ints()?)
-                .map(|a| Sample::U8(a.mapv(|v| v as u8))),
+            DType::I32 => ArrayD::from_shape_vec(shape.clone(), ints()?).map(|a| Sample::I32(a.mapv(|v| v as i32))),
+            DType::U8 => ArrayD::from_shape_vec(shape.clone(), ints()?).map(|a| Sample::U8(a.mapv(|v| v as u8))),
         };
         built.map_err(|e| SpaceError::bad_flat(self, e.to_string()))
     }
@@ -277,17 +233,9 @@ fn cast_bounds(mut a: ArrayD<f64>, which: &'static str, dtype: DType) -> Result<
     for (idx, v) in a.indexed_iter_mut() {
         let index = || idx.slice().to_vec();
         if v.is_nan() {
-            return Err(SpaceError::BoxNan {
-                which,
-                index: index(),
-            });
+            return Err(SpaceError::BoxNan { which, index: index() });
         }
-        let out_of_range = || SpaceError::BoxBoundOutOfRange {
-            which,
-            value: *v,
-            index: index(),
-            dtype,
-        };
+        let out_of_range = || SpaceError::BoxBoundOutOfRange { which, value: *v, index: index(), dtype };
         // A lower bound of +inf (or upper of -inf) leaves no value at all.
         if v.is_infinite() && (*v > 0.0) == is_low {
             return Err(out_of_range());
@@ -308,12 +256,7 @@ fn cast_bounds(mut a: ArrayD<f64>, which: &'static str, dtype: DType) -> Result<
             Some(_) if v.is_infinite() => {}
             Some((min, max)) => {
                 if v.fract() != 0.0 {
-                    return Err(SpaceError::BoxBoundNotInteger {
-                        which,
-                        value: *v,
-                        index: index(),
-                        dtype,
-                    });
+                    return Err(SpaceError::BoxBoundNotInteger { which, value: *v, index: index(), dtype });
                 }
                 // `max as f64 + 1.0` is exact for every dtype, unlike `max as f64` for
                 // int64, which rounds up to 2^63.
@@ -401,12 +344,7 @@ impl TryFrom<BoxRepr> for BoxSpace {
         let need = checked_len(&r.shape)?;
         let array = |v: Vec<JsonF64>, what: &'static str| -> Result<ArrayD<f64>> {
             if v.len() != need {
-                return Err(SpaceError::DataLength {
-                    what,
-                    got: v.len(),
-                    shape: r.shape.clone(),
-                    need,
-                });
+                return Err(SpaceError::DataLength { what, got: v.len(), shape: r.shape.clone(), need });
             }
             ArrayD::from_shape_vec(IxDyn(&r.shape), from_json_f64(v))
                 .map_err(|e| SpaceError::TooLarge(format!("Box shape {:?} ({e})", r.shape)))

@@ -11,27 +11,16 @@ fn err(r: Result<BoxSpace>) -> String {
 #[test]
 fn ill_formed_boxes_are_refused_with_their_reason() {
     let a = |v: &[f64]| arr1(v).into_dyn();
-    assert_eq!(
-        err(BoxSpace::new(a(&[2.0]), a(&[1.0]), DType::F32)),
-        "Box low 2 > high 1 at index [0]"
-    );
+    assert_eq!(err(BoxSpace::new(a(&[2.0]), a(&[1.0]), DType::F32)), "Box low 2 > high 1 at index [0]");
     assert_eq!(
         err(BoxSpace::new(a(&[0.0, 0.0]), a(&[1.0]), DType::F64)),
         "Box low shape [2] does not match high shape [1]"
     );
     assert_eq!(
-        err(BoxSpace::with_shape(
-            a(&[0.0, 0.0]),
-            a(&[1.0; 3]),
-            &[3],
-            DType::F64
-        )),
+        err(BoxSpace::with_shape(a(&[0.0, 0.0]), a(&[1.0; 3]), &[3], DType::F64)),
         "Box shape [3] does not match low shape [2]"
     );
-    assert_eq!(
-        err(BoxSpace::uniform(f64::NAN, 1.0, &[1], DType::F64)),
-        "Box low is NaN at index [0]"
-    );
+    assert_eq!(err(BoxSpace::uniform(f64::NAN, 1.0, &[1], DType::F64)), "Box low is NaN at index [0]");
     assert_eq!(
         err(BoxSpace::uniform(0.5, 3.0, &[2], DType::I32)),
         "Box low 0.5 at index [0] is not an integer, as dtype int32 requires"
@@ -107,10 +96,7 @@ fn samples_stay_inside_every_kind_of_bound() {
 #[test]
 fn cast_refuses_values_the_dtype_cannot_hold() {
     let b = BoxSpace::uniform(0.0, 5.0, &[2], DType::U8).unwrap();
-    assert_eq!(
-        b.cast(&arr1(&[1.0, 2.0])).unwrap(),
-        Sample::from(arr1(&[1u8, 2]).into_dyn())
-    );
+    assert_eq!(b.cast(&arr1(&[1.0, 2.0])).unwrap(), Sample::from(arr1(&[1u8, 2]).into_dyn()));
     assert!(b.cast(&arr1(&[1.5, 2.0])).is_err());
     assert!(b.cast(&arr1(&[256.0, 2.0])).is_err());
     assert!(b.cast(&arr1(&[f64::NAN, 2.0])).is_err());
@@ -119,12 +105,7 @@ fn cast_refuses_values_the_dtype_cannot_hold() {
 
 #[test]
 fn display_is_like_gymnasium() {
-    let b = BoxSpace::new(
-        arr1(&[0.0, -1.0]).into_dyn(),
-        arr1(&[1.0, 1.0]).into_dyn(),
-        DType::F64,
-    )
-    .unwrap();
+    let b = BoxSpace::new(arr1(&[0.0, -1.0]).into_dyn(), arr1(&[1.0, 1.0]).into_dyn(), DType::F64).unwrap();
     assert_eq!(b.to_string(), "Box([0 -1], 1, (2,), float64)");
     assert_eq!(shape_repr(&[]), "()");
     assert_eq!(shape_repr(&[2, 3]), "(2, 3)");

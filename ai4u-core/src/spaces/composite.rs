@@ -23,16 +23,13 @@ pub struct DictSpace {
 impl DictSpace {
     /// Subspaces sorted by key.
     pub fn new<K: Into<String>>(spaces: impl IntoIterator<Item = (K, Space)>) -> Result<DictSpace> {
-        let mut spaces: Vec<(String, Space)> =
-            spaces.into_iter().map(|(k, s)| (k.into(), s)).collect();
+        let mut spaces: Vec<(String, Space)> = spaces.into_iter().map(|(k, s)| (k.into(), s)).collect();
         spaces.sort_by(|a, b| a.0.cmp(&b.0));
         DictSpace::from_ordered(spaces)
     }
 
     /// Subspaces in the given order.
-    pub fn from_ordered<K: Into<String>>(
-        spaces: impl IntoIterator<Item = (K, Space)>,
-    ) -> Result<DictSpace> {
+    pub fn from_ordered<K: Into<String>>(spaces: impl IntoIterator<Item = (K, Space)>) -> Result<DictSpace> {
         let spaces: Vec<(String, Space)> = spaces.into_iter().map(|(k, s)| (k.into(), s)).collect();
         let mut seen = HashSet::with_capacity(spaces.len());
         if let Some((k, _)) = spaces.iter().find(|(k, _)| !seen.insert(k.as_str())) {
@@ -63,12 +60,7 @@ impl DictSpace {
 
     /// A sample of every subspace, in the space's order.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Sample {
-        Sample::Dict(
-            self.spaces
-                .iter()
-                .map(|(k, s)| (k.clone(), s.sample(rng)))
-                .collect(),
-        )
+        Sample::Dict(self.spaces.iter().map(|(k, s)| (k.clone(), s.sample(rng))).collect())
     }
 
     /// The same key set (in any order) and every value in its subspace.
@@ -81,10 +73,7 @@ impl DictSpace {
         let mut seen = HashSet::with_capacity(entries.len());
         entries.len() == self.spaces.len()
             && entries.iter().all(|(k, _)| seen.insert(k.as_str()))
-            && self
-                .spaces
-                .iter()
-                .all(|(k, s)| x.get(k).is_some_and(|v| s.contains(v)))
+            && self.spaces.iter().all(|(k, s)| x.get(k).is_some_and(|v| s.contains(v)))
     }
 }
 
@@ -157,8 +146,7 @@ impl TupleSpace {
     /// Same length and every item in its subspace.
     pub fn contains(&self, x: &Sample) -> bool {
         x.as_tuple().is_some_and(|items| {
-            items.len() == self.spaces.len()
-                && self.spaces.iter().zip(items).all(|(s, v)| s.contains(v))
+            items.len() == self.spaces.len() && self.spaces.iter().zip(items).all(|(s, v)| s.contains(v))
         })
     }
 }
@@ -194,16 +182,8 @@ mod tests {
         let keys: Vec<_> = kept.spaces().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["b", "a"]);
         assert_eq!(kept.get("a"), Some(&d(3)));
-        assert_eq!(
-            sorted.to_string(),
-            "Dict('a': Discrete(3), 'b': Discrete(2))"
-        );
-        assert_eq!(
-            DictSpace::new([("a", d(2)), ("a", d(3))])
-                .unwrap_err()
-                .to_string(),
-            "Dict has duplicate key \"a\""
-        );
+        assert_eq!(sorted.to_string(), "Dict('a': Discrete(3), 'b': Discrete(2))");
+        assert_eq!(DictSpace::new([("a", d(2)), ("a", d(3))]).unwrap_err().to_string(), "Dict has duplicate key \"a\"");
     }
 
     #[test]
@@ -213,16 +193,10 @@ mod tests {
         assert!(space.contains(&ok));
         let missing = Sample::dict([("a", Sample::scalar_i64(2))]);
         assert!(!space.contains(&missing));
-        let extra = Sample::dict([
-            ("a", Sample::scalar_i64(2)),
-            ("b", Sample::scalar_i64(1)),
-            ("c", Sample::scalar_i64(0)),
-        ]);
+        let extra =
+            Sample::dict([("a", Sample::scalar_i64(2)), ("b", Sample::scalar_i64(1)), ("c", Sample::scalar_i64(0))]);
         assert!(!space.contains(&extra));
-        let repeated = Sample::Dict(vec![
-            ("a".into(), Sample::scalar_i64(2)),
-            ("a".into(), Sample::scalar_i64(2)),
-        ]);
+        let repeated = Sample::Dict(vec![("a".into(), Sample::scalar_i64(2)), ("a".into(), Sample::scalar_i64(2))]);
         assert!(!space.contains(&repeated));
         let out = Sample::dict([("a", Sample::scalar_i64(3)), ("b", Sample::scalar_i64(1))]);
         assert!(!space.contains(&out));
@@ -236,6 +210,9 @@ mod tests {
         assert!(t.contains(&Sample::Tuple(vec![Sample::scalar_i64(1), "ab".into()])));
         assert!(!t.contains(&Sample::Tuple(vec!["ab".into(), Sample::scalar_i64(1)])));
         assert!(!t.contains(&Sample::Tuple(vec![Sample::scalar_i64(1)])));
-        assert_eq!(t.to_string(), "Tuple(Discrete(2), Text(1, 3, charset=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz))");
+        assert_eq!(
+            t.to_string(),
+            "Tuple(Discrete(2), Text(1, 3, charset=0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz))"
+        );
     }
 }

@@ -29,9 +29,7 @@ impl Discrete {
             return Err(SpaceError::DiscreteN(n));
         }
         // `start + n` must exist so that `contains` and sampling never overflow.
-        start
-            .checked_add(n)
-            .ok_or(SpaceError::StartOverflow("Discrete"))?;
+        start.checked_add(n).ok_or(SpaceError::StartOverflow("Discrete"))?;
         Ok(Discrete { n, start })
     }
 
@@ -52,8 +50,7 @@ impl Discrete {
 
     /// Whether `x` is an integer array of the right shape with every value in range.
     pub fn contains(&self, x: &Sample) -> bool {
-        x.as_scalar_i64()
-            .is_some_and(|v| self.start <= v && v - self.start < self.n)
+        x.as_scalar_i64().is_some_and(|v| self.start <= v && v - self.start < self.n)
     }
 }
 
@@ -76,10 +73,7 @@ struct DiscreteRepr {
 
 impl From<Discrete> for DiscreteRepr {
     fn from(d: Discrete) -> DiscreteRepr {
-        DiscreteRepr {
-            n: d.n,
-            start: d.start,
-        }
+        DiscreteRepr { n: d.n, start: d.start }
     }
 }
 
@@ -117,13 +111,9 @@ impl MultiDiscrete {
         }
         for ((idx, &n), &s) in nvec.indexed_iter().zip(start.iter()) {
             if n <= 0 {
-                return Err(SpaceError::MultiDiscreteNvec {
-                    value: n,
-                    index: idx.slice().to_vec(),
-                });
+                return Err(SpaceError::MultiDiscreteNvec { value: n, index: idx.slice().to_vec() });
             }
-            s.checked_add(n)
-                .ok_or(SpaceError::StartOverflow("MultiDiscrete"))?;
+            s.checked_add(n).ok_or(SpaceError::StartOverflow("MultiDiscrete"))?;
         }
         Ok(MultiDiscrete { nvec, start })
     }
@@ -145,9 +135,7 @@ impl MultiDiscrete {
 
     /// A uniformly random element.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Sample {
-        let values = Zip::from(&self.nvec)
-            .and(&self.start)
-            .map_collect(|&n, &s| s + rng.gen_range(0..n));
+        let values = Zip::from(&self.nvec).and(&self.start).map_collect(|&n, &s| s + rng.gen_range(0..n));
         Sample::I64(values)
     }
 
@@ -159,10 +147,7 @@ impl MultiDiscrete {
         let Some(values) = x.int_values() else {
             return false;
         };
-        values
-            .iter()
-            .zip(self.nvec.iter().zip(self.start.iter()))
-            .all(|(&v, (&n, &s))| s <= v && v - s < n)
+        values.iter().zip(self.nvec.iter().zip(self.start.iter())).all(|(&v, (&n, &s))| s <= v && v - s < n)
     }
 }
 
@@ -175,12 +160,7 @@ impl fmt::Display for MultiDiscrete {
         if self.start.iter().all(|&s| s == 0) {
             write!(f, "MultiDiscrete({})", list(&self.nvec))
         } else {
-            write!(
-                f,
-                "MultiDiscrete({}, start={})",
-                list(&self.nvec),
-                list(&self.start)
-            )
+            write!(f, "MultiDiscrete({}, start={})", list(&self.nvec), list(&self.start))
         }
     }
 }
@@ -196,16 +176,8 @@ struct MultiDiscreteRepr {
 
 impl From<MultiDiscrete> for MultiDiscreteRepr {
     fn from(m: MultiDiscrete) -> MultiDiscreteRepr {
-        let start = m
-            .start
-            .iter()
-            .any(|&s| s != 0)
-            .then(|| m.start.iter().copied().collect());
-        MultiDiscreteRepr {
-            shape: m.shape().to_vec(),
-            nvec: m.nvec.iter().copied().collect(),
-            start,
-        }
+        let start = m.start.iter().any(|&s| s != 0).then(|| m.start.iter().copied().collect());
+        MultiDiscreteRepr { shape: m.shape().to_vec(), nvec: m.nvec.iter().copied().collect(), start }
     }
 }
 
@@ -215,16 +187,10 @@ impl TryFrom<MultiDiscreteRepr> for MultiDiscrete {
         let need = checked_len(&r.shape)?;
         let array = |v: Vec<i64>, what: &'static str| -> Result<ArrayD<i64>> {
             if v.len() != need {
-                return Err(SpaceError::DataLength {
-                    what,
-                    got: v.len(),
-                    shape: r.shape.clone(),
-                    need,
-                });
+                return Err(SpaceError::DataLength { what, got: v.len(), shape: r.shape.clone(), need });
             }
-            ArrayD::from_shape_vec(IxDyn(&r.shape), v).map_err(|e| {
-                SpaceError::TooLarge(format!("MultiDiscrete shape {:?} ({e})", r.shape))
-            })
+            ArrayD::from_shape_vec(IxDyn(&r.shape), v)
+                .map_err(|e| SpaceError::TooLarge(format!("MultiDiscrete shape {:?} ({e})", r.shape)))
         };
         let nvec = array(r.nvec, "MultiDiscrete nvec")?;
         match r.start {
@@ -255,9 +221,7 @@ impl MultiBinary {
             return Err(SpaceError::MultiBinaryShape(shape.to_vec()));
         }
         checked_len(shape)?;
-        Ok(MultiBinary {
-            shape: shape.to_vec(),
-        })
+        Ok(MultiBinary { shape: shape.to_vec() })
     }
 
     /// Shape of every sample.
@@ -267,16 +231,12 @@ impl MultiBinary {
 
     /// A uniformly random element.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Sample {
-        Sample::U8(ArrayD::from_shape_simple_fn(IxDyn(&self.shape), || {
-            rng.gen_range(0..=1u8)
-        }))
+        Sample::U8(ArrayD::from_shape_simple_fn(IxDyn(&self.shape), || rng.gen_range(0..=1u8)))
     }
 
     /// Whether `x` is an integer array of the right shape with every value in range.
     pub fn contains(&self, x: &Sample) -> bool {
-        x.shape() == Some(&self.shape[..])
-            && x.int_values()
-                .is_some_and(|v| v.iter().all(|&b| b == 0 || b == 1))
+        x.shape() == Some(&self.shape[..]) && x.int_values().is_some_and(|v| v.iter().all(|&b| b == 0 || b == 1))
     }
 }
 
@@ -314,21 +274,14 @@ mod tests {
 
     #[test]
     fn ill_formed_integer_spaces_are_refused() {
-        assert_eq!(
-            Discrete::new(0).unwrap_err().to_string(),
-            "Discrete n must be > 0, got 0"
-        );
+        assert_eq!(Discrete::new(0).unwrap_err().to_string(), "Discrete n must be > 0, got 0");
         assert!(Discrete::with_start(2, i64::MAX).is_err());
         assert_eq!(
-            MultiDiscrete::new(arr1(&[3, 0]).into_dyn())
-                .unwrap_err()
-                .to_string(),
+            MultiDiscrete::new(arr1(&[3, 0]).into_dyn()).unwrap_err().to_string(),
             "MultiDiscrete nvec must be > 0, got 0 at index [1]"
         );
         assert_eq!(
-            MultiDiscrete::with_start(arr1(&[3, 2]).into_dyn(), arr1(&[1]).into_dyn())
-                .unwrap_err()
-                .to_string(),
+            MultiDiscrete::with_start(arr1(&[3, 2]).into_dyn(), arr1(&[1]).into_dyn()).unwrap_err().to_string(),
             "MultiDiscrete start shape [1] does not match nvec shape [2]"
         );
         assert_eq!(
@@ -348,17 +301,15 @@ mod tests {
         assert!(!d.contains(&Sample::I64(arr1(&[0]).into_dyn())));
         assert!(!d.contains(&Sample::F64(ArrayD::from_elem(IxDyn(&[]), 0.0))));
         let mut rng = super::super::rng(5);
-        let seen: std::collections::BTreeSet<i64> = (0..100)
-            .map(|_| d.sample(&mut rng).as_scalar_i64().unwrap())
-            .collect();
+        let seen: std::collections::BTreeSet<i64> =
+            (0..100).map(|_| d.sample(&mut rng).as_scalar_i64().unwrap()).collect();
         assert_eq!(seen, [-1, 0, 1].into_iter().collect());
         assert_eq!(d.to_string(), "Discrete(3, start=-1)");
     }
 
     #[test]
     fn multi_discrete_and_binary_contain_their_samples_only() {
-        let m =
-            MultiDiscrete::with_start(arr1(&[2, 5]).into_dyn(), arr1(&[0, 10]).into_dyn()).unwrap();
+        let m = MultiDiscrete::with_start(arr1(&[2, 5]).into_dyn(), arr1(&[0, 10]).into_dyn()).unwrap();
         let mut rng = super::super::rng(2);
         for _ in 0..50 {
             assert!(m.contains(&m.sample(&mut rng)));

@@ -56,23 +56,16 @@ fn flatten_into(space: &Space, x: &Sample, out: &mut Vec<f64>) -> Result<()> {
         Some(s) => Err(not_in(format!("shape {s:?} instead of {shape:?}"))),
         None => Err(not_in(format!("a {} instead of an array", x.kind()))),
     };
-    let ints = || {
-        x.int_values()
-            .ok_or_else(|| not_in(format!("a {} instead of an integer array", x.kind())))
-    };
+    let ints = || x.int_values().ok_or_else(|| not_in(format!("a {} instead of an integer array", x.kind())));
     match space {
         Space::Box(b) => {
             check_shape(b.shape())?;
-            let values = x
-                .to_f64_array()
-                .ok_or_else(|| not_in(format!("a {}", x.kind())))?;
+            let values = x.to_f64_array().ok_or_else(|| not_in(format!("a {}", x.kind())))?;
             out.extend(values.iter());
         }
         Space::Discrete(d) => {
             check_shape(&[])?;
-            let v = x
-                .as_scalar_i64()
-                .ok_or_else(|| not_in(format!("a {} instead of an integer", x.kind())))?;
+            let v = x.as_scalar_i64().ok_or_else(|| not_in(format!("a {} instead of an integer", x.kind())))?;
             one_hot(d.n(), d.start(), v, out).map_err(not_in)?;
         }
         Space::MultiDiscrete(m) => {
@@ -92,15 +85,9 @@ fn flatten_into(space: &Space, x: &Sample, out: &mut Vec<f64>) -> Result<()> {
             }
         }
         Space::Dict(d) => {
-            let entries = x
-                .as_dict()
-                .ok_or_else(|| not_in(format!("a {} instead of a dict", x.kind())))?;
+            let entries = x.as_dict().ok_or_else(|| not_in(format!("a {} instead of a dict", x.kind())))?;
             if entries.len() != d.len() {
-                return Err(not_in(format!(
-                    "{} keys instead of {}",
-                    entries.len(),
-                    d.len()
-                )));
+                return Err(not_in(format!("{} keys instead of {}", entries.len(), d.len())));
             }
             for (key, sub) in d.spaces() {
                 let mut found = entries.iter().filter(|(k, _)| k == key);
@@ -112,33 +99,23 @@ fn flatten_into(space: &Space, x: &Sample, out: &mut Vec<f64>) -> Result<()> {
             }
         }
         Space::Tuple(t) => {
-            let items = x
-                .as_tuple()
-                .ok_or_else(|| not_in(format!("a {} instead of a tuple", x.kind())))?;
+            let items = x.as_tuple().ok_or_else(|| not_in(format!("a {} instead of a tuple", x.kind())))?;
             if items.len() != t.len() {
-                return Err(not_in(format!(
-                    "{} items instead of {}",
-                    items.len(),
-                    t.len()
-                )));
+                return Err(not_in(format!("{} items instead of {}", items.len(), t.len())));
             }
             for (sub, v) in t.spaces().iter().zip(items) {
                 flatten_into(sub, v, out)?;
             }
         }
         Space::Text(t) => {
-            let s = x
-                .as_text()
-                .ok_or_else(|| not_in(format!("a {} instead of text", x.kind())))?;
+            let s = x.as_text().ok_or_else(|| not_in(format!("a {} instead of text", x.kind())))?;
             let pad = t.charset().len() as f64;
             let first = out.len();
             for c in s.chars() {
                 if out.len() - first == t.max_length() {
                     return Err(not_in(format!("longer than {}", t.max_length())));
                 }
-                let i = t
-                    .char_index(c)
-                    .ok_or_else(|| not_in(format!("character {c:?} is not in the charset")))?;
+                let i = t.char_index(c).ok_or_else(|| not_in(format!("character {c:?} is not in the charset")))?;
                 out.push(i as f64);
             }
             out.resize(first + t.max_length(), pad);
@@ -170,11 +147,7 @@ fn one_hot(n: i64, start: i64, v: i64, out: &mut Vec<f64>) -> std::result::Resul
 pub fn unflatten(space: &Space, x: &Array1<f64>) -> Result<Sample> {
     let expected = flatdim(space)?;
     if x.len() != expected {
-        return Err(SpaceError::FlatLength {
-            space: space.to_string(),
-            expected,
-            got: x.len(),
-        });
+        return Err(SpaceError::FlatLength { space: space.to_string(), expected, got: x.len() });
     }
     let values: Cow<[f64]> = match x.as_slice() {
         Some(s) => Cow::Borrowed(s),
@@ -198,8 +171,7 @@ fn unflatten_slice(space: &Space, x: &[f64]) -> Result<Sample> {
                 values.push(s + first_nonzero(block).map_err(bad)?);
                 rest = tail;
             }
-            let array =
-                ArrayD::from_shape_vec(IxDyn(m.shape()), values).map_err(|e| bad(e.to_string()))?;
+            let array = ArrayD::from_shape_vec(IxDyn(m.shape()), values).map_err(|e| bad(e.to_string()))?;
             Sample::I64(array)
         }
         Space::MultiBinary(m) => {
@@ -212,8 +184,7 @@ fn unflatten_slice(space: &Space, x: &[f64]) -> Result<Sample> {
                     _ => Err(bad(format!("value {v} at position {i} is not 0 or 1"))),
                 })
                 .collect::<Result<Vec<u8>>>()?;
-            let array =
-                ArrayD::from_shape_vec(IxDyn(m.shape()), bits).map_err(|e| bad(e.to_string()))?;
+            let array = ArrayD::from_shape_vec(IxDyn(m.shape()), bits).map_err(|e| bad(e.to_string()))?;
             Sample::U8(array)
         }
         Space::Dict(d) => {
@@ -240,9 +211,7 @@ fn unflatten_slice(space: &Space, x: &[f64]) -> Result<Sample> {
             let mut s = String::new();
             for (i, &v) in x.iter().enumerate() {
                 if v.fract() != 0.0 || v < 0.0 {
-                    return Err(bad(format!(
-                        "value {v} at position {i} is not a charset index"
-                    )));
+                    return Err(bad(format!("value {v} at position {i} is not a charset index")));
                 }
                 // Values past the charset are padding; Gymnasium skips them too.
                 if let Some(&c) = t.charset().get(v as usize) {
@@ -255,11 +224,7 @@ fn unflatten_slice(space: &Space, x: &[f64]) -> Result<Sample> {
 }
 
 fn first_nonzero(block: &[f64]) -> std::result::Result<i64, String> {
-    block
-        .iter()
-        .position(|&v| v != 0.0)
-        .map(|i| i as i64)
-        .ok_or_else(|| format!("{block:?} is not a one-hot vector"))
+    block.iter().position(|&v| v != 0.0).map(|i| i as i64).ok_or_else(|| format!("{block:?} is not a one-hot vector"))
 }
 
 /// The Box that [`flatten`]'s outputs live in, with Gymnasium's bounds and dtype:
@@ -275,9 +240,7 @@ pub fn flatten_space(space: &Space) -> Result<BoxSpace> {
             let ravel = |a: &ArrayD<f64>| Array1::from_iter(a.iter().copied()).into_dyn();
             BoxSpace::new(ravel(b.low()), ravel(b.high()), b.dtype())
         }
-        Space::Discrete(_) | Space::MultiDiscrete(_) => {
-            BoxSpace::uniform(0.0, 1.0, &[dim], DType::I64)
-        }
+        Space::Discrete(_) | Space::MultiDiscrete(_) => BoxSpace::uniform(0.0, 1.0, &[dim], DType::I64),
         Space::MultiBinary(_) => BoxSpace::uniform(0.0, 1.0, &[dim], DType::U8),
         Space::Text(t) => BoxSpace::uniform(0.0, t.charset().len() as f64, &[dim], DType::I32),
         Space::Dict(d) => concat(d.spaces().iter().map(|(_, s)| s), dim),
@@ -295,11 +258,7 @@ fn concat<'a>(parts: impl Iterator<Item = &'a Space>, dim: usize) -> Result<BoxS
         high.extend(b.high().iter());
         dtype = Some(dtype.map_or(b.dtype(), |d| d.promote(b.dtype())));
     }
-    BoxSpace::new(
-        Array1::from_vec(low).into_dyn(),
-        Array1::from_vec(high).into_dyn(),
-        dtype.unwrap_or(DType::F64),
-    )
+    BoxSpace::new(Array1::from_vec(low).into_dyn(), Array1::from_vec(high).into_dyn(), dtype.unwrap_or(DType::F64))
 }
 
 #[cfg(test)]
@@ -315,24 +274,15 @@ mod tests {
     #[test]
     fn layouts_match_gymnasium() {
         let d = sp(Discrete::with_start(4, 2).unwrap());
-        assert_eq!(
-            flatten(&d, &Sample::scalar_i64(3)).unwrap(),
-            arr1(&[0., 1., 0., 0.])
-        );
+        assert_eq!(flatten(&d, &Sample::scalar_i64(3)).unwrap(), arr1(&[0., 1., 0., 0.]));
         let m = sp(MultiDiscrete::new(arr1(&[2, 3]).into_dyn()).unwrap());
         let x = Sample::from(arr1(&[1i64, 0]).into_dyn());
         assert_eq!(flatten(&m, &x).unwrap(), arr1(&[0., 1., 1., 0., 0.]));
         let t = sp(TextSpace::with_charset(0, 4, vec!['a', 'b', 'c']).unwrap());
         assert_eq!(flatten(&t, &"ca".into()).unwrap(), arr1(&[2., 0., 3., 3.]));
-        assert_eq!(
-            unflatten(&t, &arr1(&[2., 3., 0., 3.])).unwrap(),
-            "ca".into()
-        );
+        assert_eq!(unflatten(&t, &arr1(&[2., 3., 0., 3.])).unwrap(), "ca".into());
         let dict = sp(DictSpace::new([("b", sp(MultiBinary::new(2).unwrap())), ("a", d)]).unwrap());
-        let x = Sample::dict([
-            ("b", Sample::from(arr1(&[1u8, 0]).into_dyn())),
-            ("a", Sample::scalar_i64(5)),
-        ]);
+        let x = Sample::dict([("b", Sample::from(arr1(&[1u8, 0]).into_dyn())), ("a", Sample::scalar_i64(5))]);
         assert_eq!(flatten(&dict, &x).unwrap(), arr1(&[0., 0., 0., 1., 1., 0.]));
         assert_eq!(unflatten(&dict, &flatten(&dict, &x).unwrap()).unwrap(), x);
     }
@@ -341,10 +291,7 @@ mod tests {
     fn samples_that_do_not_belong_are_errors() {
         let d = sp(Discrete::new(3).unwrap());
         let err = flatten(&d, &Sample::scalar_i64(3)).unwrap_err().to_string();
-        assert_eq!(
-            err,
-            "sample does not belong to Discrete(3): value 3 is outside 0..3"
-        );
+        assert_eq!(err, "sample does not belong to Discrete(3): value 3 is outside 0..3");
         assert!(flatten(&d, &Sample::scalar_i64(-1)).is_err());
         assert!(flatten(&d, &"a".into()).is_err());
         let t = sp(TupleSpace::new(vec![d.clone()]));
@@ -354,10 +301,7 @@ mod tests {
         assert!(flatten(&text, &"b".into()).is_err());
         let dict = sp(DictSpace::new([("a", d.clone())]).unwrap());
         assert!(flatten(&dict, &Sample::dict([("b", Sample::scalar_i64(0))])).is_err());
-        let repeated = Sample::Dict(vec![
-            ("a".into(), Sample::scalar_i64(0)),
-            ("a".into(), Sample::scalar_i64(0)),
-        ]);
+        let repeated = Sample::Dict(vec![("a".into(), Sample::scalar_i64(0)), ("a".into(), Sample::scalar_i64(0))]);
         assert!(flatten(&dict, &repeated).is_err());
     }
 
@@ -367,10 +311,7 @@ mod tests {
         assert!(unflatten(&d, &arr1(&[0., 0., 0.])).is_err());
         assert!(unflatten(&d, &arr1(&[0., 1.])).is_err());
         // First non-zero wins, as in Gymnasium.
-        assert_eq!(
-            unflatten(&d, &arr1(&[0., 1., 1.])).unwrap(),
-            Sample::scalar_i64(1)
-        );
+        assert_eq!(unflatten(&d, &arr1(&[0., 1., 1.])).unwrap(), Sample::scalar_i64(1));
         let b = sp(MultiBinary::new(2).unwrap());
         assert!(unflatten(&b, &arr1(&[0.5, 1.])).is_err());
         let text = sp(TextSpace::with_charset(0, 2, vec!['a']).unwrap());

@@ -165,43 +165,22 @@ impl fmt::Display for DType {
 pub enum SpaceError {
     /// A Box lower bound exceeds its upper bound.
     #[error("Box low {low} > high {high} at index {index:?}")]
-    BoxLowAboveHigh {
-        low: f64,
-        high: f64,
-        index: Vec<usize>,
-    },
+    BoxLowAboveHigh { low: f64, high: f64, index: Vec<usize> },
     /// Box `low` and `high` have different shapes.
     #[error("Box low shape {low:?} does not match high shape {high:?}")]
     BoxLowHighShape { low: Vec<usize>, high: Vec<usize> },
     /// A Box bound's shape is neither the requested shape nor 0-d.
     #[error("Box shape {shape:?} does not match {which} shape {got:?}")]
-    BoxShape {
-        shape: Vec<usize>,
-        which: &'static str,
-        got: Vec<usize>,
-    },
+    BoxShape { shape: Vec<usize>, which: &'static str, got: Vec<usize> },
     /// A Box bound is NaN.
     #[error("Box {which} is NaN at index {index:?}")]
-    BoxNan {
-        which: &'static str,
-        index: Vec<usize>,
-    },
+    BoxNan { which: &'static str, index: Vec<usize> },
     /// A Box bound is fractional for an integer dtype.
     #[error("Box {which} {value} at index {index:?} is not an integer, as dtype {dtype} requires")]
-    BoxBoundNotInteger {
-        which: &'static str,
-        value: f64,
-        index: Vec<usize>,
-        dtype: DType,
-    },
+    BoxBoundNotInteger { which: &'static str, value: f64, index: Vec<usize>, dtype: DType },
     /// A Box bound the dtype cannot hold, or that leaves no value (a +inf lower bound).
     #[error("Box {which} {value} at index {index:?} is out of range for dtype {dtype}")]
-    BoxBoundOutOfRange {
-        which: &'static str,
-        value: f64,
-        index: Vec<usize>,
-        dtype: DType,
-    },
+    BoxBoundOutOfRange { which: &'static str, value: f64, index: Vec<usize>, dtype: DType },
     /// A Discrete space with no value.
     #[error("Discrete n must be > 0, got {0}")]
     DiscreteN(i64),
@@ -219,10 +198,7 @@ pub enum SpaceError {
     StartOverflow(&'static str),
     /// Text `min_length` exceeds `max_length`.
     #[error("Text min_length {min_length} > max_length {max_length}")]
-    TextLength {
-        min_length: usize,
-        max_length: usize,
-    },
+    TextLength { min_length: usize, max_length: usize },
     /// A Text charset with no character.
     #[error("Text charset must not be empty")]
     TextEmptyCharset,
@@ -234,12 +210,7 @@ pub enum SpaceError {
     DictDuplicateKey(String),
     /// A serialized array whose value count does not match its shape.
     #[error("{what} has {got} values but shape {shape:?} needs {need}")]
-    DataLength {
-        what: &'static str,
-        got: usize,
-        shape: Vec<usize>,
-        need: usize,
-    },
+    DataLength { what: &'static str, got: usize, shape: Vec<usize>, need: usize },
     /// A size that does not fit in `usize`.
     #[error("{0} is too large")]
     TooLarge(String),
@@ -248,11 +219,7 @@ pub enum SpaceError {
     NotInSpace { space: String, reason: String },
     /// A flat vector whose length is not the space's [`flatdim`].
     #[error("flat vector has {got} values but {space} has flatdim {expected}")]
-    FlatLength {
-        space: String,
-        expected: usize,
-        got: usize,
-    },
+    FlatLength { space: String, expected: usize, got: usize },
     /// A flat vector holding a value the space cannot take.
     #[error("cannot unflatten into {space}: {reason}")]
     BadFlatValue { space: String, reason: String },
@@ -260,27 +227,20 @@ pub enum SpaceError {
 
 impl SpaceError {
     pub(crate) fn not_in(space: &impl fmt::Display, reason: impl Into<String>) -> Self {
-        SpaceError::NotInSpace {
-            space: space.to_string(),
-            reason: reason.into(),
-        }
+        SpaceError::NotInSpace { space: space.to_string(), reason: reason.into() }
     }
 
     pub(crate) fn bad_flat(space: &impl fmt::Display, reason: impl Into<String>) -> Self {
-        SpaceError::BadFlatValue {
-            space: space.to_string(),
-            reason: reason.into(),
-        }
+        SpaceError::BadFlatValue { space: space.to_string(), reason: reason.into() }
     }
 }
 
 /// Product of dimensions, refusing overflow instead of wrapping: shapes can come from
 /// untrusted JSON.
 pub(crate) fn checked_len(shape: &[usize]) -> Result<usize> {
-    shape.iter().try_fold(1usize, |acc, &d| {
-        acc.checked_mul(d)
-            .ok_or_else(|| SpaceError::TooLarge(format!("shape {shape:?}")))
-    })
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d).ok_or_else(|| SpaceError::TooLarge(format!("shape {shape:?}"))))
 }
 
 #[cfg(test)]

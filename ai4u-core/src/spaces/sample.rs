@@ -42,8 +42,7 @@ impl Sample {
 
     /// A Dict sample with its entries sorted by key.
     pub fn dict<K: Into<String>>(entries: impl IntoIterator<Item = (K, Sample)>) -> Sample {
-        let mut v: Vec<(String, Sample)> =
-            entries.into_iter().map(|(k, s)| (k.into(), s)).collect();
+        let mut v: Vec<(String, Sample)> = entries.into_iter().map(|(k, s)| (k.into(), s)).collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         Sample::Dict(v)
     }
@@ -152,10 +151,7 @@ impl Sample {
 
     /// The entry `key` of a Dict sample (the first one, should keys repeat).
     pub fn get(&self, key: &str) -> Option<&Sample> {
-        self.as_dict()?
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
+        self.as_dict()?.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// The value of a 0-d integer array of any integer dtype, as a Discrete action is.
@@ -281,14 +277,10 @@ impl SampleRepr {
             (a.shape().to_vec(), a.iter().cloned().collect())
         }
         match s {
-            Sample::F32(a) => SampleRepr::F32 {
-                shape: a.shape().to_vec(),
-                data: to_json_f64(a.iter().map(|&v| f64::from(v))),
-            },
-            Sample::F64(a) => SampleRepr::F64 {
-                shape: a.shape().to_vec(),
-                data: to_json_f64(a.iter().copied()),
-            },
+            Sample::F32(a) => {
+                SampleRepr::F32 { shape: a.shape().to_vec(), data: to_json_f64(a.iter().map(|&v| f64::from(v))) }
+            }
+            Sample::F64(a) => SampleRepr::F64 { shape: a.shape().to_vec(), data: to_json_f64(a.iter().copied()) },
             Sample::I32(a) => {
                 let (shape, data) = parts(a);
                 SampleRepr::I32 { shape, data }
@@ -302,11 +294,9 @@ impl SampleRepr {
                 SampleRepr::U8 { shape, data }
             }
             Sample::Text(t) => SampleRepr::Text(t.clone()),
-            Sample::Dict(d) => SampleRepr::Dict(
-                d.iter()
-                    .map(|(k, v)| (k.clone(), SampleRepr::from_sample(v)))
-                    .collect(),
-            ),
+            Sample::Dict(d) => {
+                SampleRepr::Dict(d.iter().map(|(k, v)| (k.clone(), SampleRepr::from_sample(v))).collect())
+            }
             Sample::Tuple(t) => SampleRepr::Tuple(t.iter().map(SampleRepr::from_sample).collect()),
         }
     }
@@ -315,37 +305,27 @@ impl SampleRepr {
         fn array<T>(shape: Vec<usize>, data: Vec<T>) -> Result<ArrayD<T>, SpaceError> {
             let need = checked_len(&shape)?;
             if data.len() != need {
-                return Err(SpaceError::DataLength {
-                    what: "sample",
-                    got: data.len(),
-                    shape,
-                    need,
-                });
+                return Err(SpaceError::DataLength { what: "sample", got: data.len(), shape, need });
             }
             ArrayD::from_shape_vec(IxDyn(&shape), data)
                 .map_err(|e| SpaceError::TooLarge(format!("sample shape {shape:?} ({e})")))
         }
         Ok(match self {
             // The values came from f32 when serialized, so narrowing back is exact.
-            SampleRepr::F32 { shape, data } => Sample::F32(array(
-                shape,
-                from_json_f64(data).into_iter().map(|v| v as f32).collect(),
-            )?),
+            SampleRepr::F32 { shape, data } => {
+                Sample::F32(array(shape, from_json_f64(data).into_iter().map(|v| v as f32).collect())?)
+            }
             SampleRepr::F64 { shape, data } => Sample::F64(array(shape, from_json_f64(data))?),
             SampleRepr::I32 { shape, data } => Sample::I32(array(shape, data)?),
             SampleRepr::I64 { shape, data } => Sample::I64(array(shape, data)?),
             SampleRepr::U8 { shape, data } => Sample::U8(array(shape, data)?),
             SampleRepr::Text(t) => Sample::Text(t),
-            SampleRepr::Dict(d) => Sample::Dict(
-                d.into_iter()
-                    .map(|(k, v)| Ok((k, v.into_sample()?)))
-                    .collect::<Result<_, SpaceError>>()?,
-            ),
-            SampleRepr::Tuple(t) => Sample::Tuple(
-                t.into_iter()
-                    .map(SampleRepr::into_sample)
-                    .collect::<Result<_, _>>()?,
-            ),
+            SampleRepr::Dict(d) => {
+                Sample::Dict(d.into_iter().map(|(k, v)| Ok((k, v.into_sample()?))).collect::<Result<_, SpaceError>>()?)
+            }
+            SampleRepr::Tuple(t) => {
+                Sample::Tuple(t.into_iter().map(SampleRepr::into_sample).collect::<Result<_, _>>()?)
+            }
         })
     }
 }
@@ -358,9 +338,7 @@ impl Serialize for Sample {
 
 impl<'de> Deserialize<'de> for Sample {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        SampleRepr::deserialize(d)?
-            .into_sample()
-            .map_err(serde::de::Error::custom)
+        SampleRepr::deserialize(d)?.into_sample().map_err(serde::de::Error::custom)
     }
 }
 
@@ -387,19 +365,11 @@ mod tests {
     #[test]
     fn dict_is_sorted_and_compared_by_key() {
         let d = Sample::dict([("b", Sample::scalar_i64(1)), ("a", Sample::from("x"))]);
-        let keys: Vec<_> = d
-            .as_dict()
-            .unwrap()
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let keys: Vec<_> = d.as_dict().unwrap().iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["a", "b"]);
         assert_eq!(d.get("b"), Some(&Sample::scalar_i64(1)));
         assert_eq!(d.get("c"), None);
-        let unsorted = Sample::Dict(vec![
-            ("b".into(), Sample::scalar_i64(1)),
-            ("a".into(), Sample::from("x")),
-        ]);
+        let unsorted = Sample::Dict(vec![("b".into(), Sample::scalar_i64(1)), ("a".into(), Sample::from("x"))]);
         assert_eq!(d, unsorted);
         let different = Sample::dict([("b", Sample::scalar_i64(2)), ("a", Sample::from("x"))]);
         assert_ne!(d, different);
@@ -420,9 +390,7 @@ mod tests {
 
     #[test]
     fn json_with_wrong_data_length_is_refused() {
-        let err = serde_json::from_str::<Sample>(r#"{"I64":{"shape":[3],"data":[1,2]}}"#)
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<Sample>(r#"{"I64":{"shape":[3],"data":[1,2]}}"#).unwrap_err().to_string();
         assert!(err.contains("has 2 values but shape [3] needs 3"), "{err}");
     }
 }

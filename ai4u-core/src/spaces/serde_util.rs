@@ -127,10 +127,7 @@ mod tests {
         let s = serde_json::to_string(&v).unwrap();
         assert_eq!(s, r#"[1.5,"inf","-inf",-0.25]"#);
         let back: Vec<JsonF64> = serde_json::from_str(&s).unwrap();
-        assert_eq!(
-            from_json_f64(back),
-            vec![1.5, f64::INFINITY, f64::NEG_INFINITY, -0.25]
-        );
+        assert_eq!(from_json_f64(back), vec![1.5, f64::INFINITY, f64::NEG_INFINITY, -0.25]);
         let nan: JsonF64 = serde_json::from_str("\"nan\"").unwrap();
         assert!(nan.0.is_nan());
         assert!(serde_json::from_str::<JsonF64>("\"big\"").is_err());

@@ -1,8 +1,8 @@
 //! [`Space`], the enum over every kind of space.
 
 use super::{
-    flatten, BoxSpace, DType, DictSpace, Discrete, MultiBinary, MultiDiscrete, Result, Sample,
-    SpaceRng, TextSpace, TupleSpace,
+    flatten, BoxSpace, DType, DictSpace, Discrete, MultiBinary, MultiDiscrete, Result, Sample, SpaceRng, TextSpace,
+    TupleSpace,
 };
 use ndarray::Array1;
 use rand::Rng;
@@ -191,9 +191,7 @@ mod tests {
         assert_eq!(json, r#"{"type":"Discrete","n":3,"start":1}"#);
         let plain: Space = serde_json::from_str(r#"{"type":"Discrete","n":5}"#).unwrap();
         assert_eq!(plain, Discrete::new(5).unwrap().into());
-        let err = serde_json::from_str::<Space>(r#"{"type":"Discrete","n":0}"#)
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<Space>(r#"{"type":"Discrete","n":0}"#).unwrap_err().to_string();
         assert!(err.contains("Discrete n must be > 0"), "{err}");
         assert!(serde_json::from_str::<Space>(r#"{"type":"Graph"}"#).is_err());
     }

@@ -36,16 +36,9 @@ impl TextSpace {
 
     /// Any bounds and charset; `min_length <= max_length` and the charset must be
     /// non-empty without repeats.
-    pub fn with_charset(
-        min_length: usize,
-        max_length: usize,
-        charset: Vec<char>,
-    ) -> Result<TextSpace> {
+    pub fn with_charset(min_length: usize, max_length: usize, charset: Vec<char>) -> Result<TextSpace> {
         if min_length > max_length {
-            return Err(SpaceError::TextLength {
-                min_length,
-                max_length,
-            });
+            return Err(SpaceError::TextLength { min_length, max_length });
         }
         if charset.is_empty() {
             return Err(SpaceError::TextEmptyCharset);
@@ -54,11 +47,7 @@ impl TextSpace {
         if let Some(&c) = charset.iter().find(|&&c| !seen.insert(c)) {
             return Err(SpaceError::TextDuplicateChar(c));
         }
-        Ok(TextSpace {
-            min_length,
-            max_length,
-            charset,
-        })
+        Ok(TextSpace { min_length, max_length, charset })
     }
 
     /// Fewest characters a sample has.
@@ -84,9 +73,7 @@ impl TextSpace {
     /// A uniform length, then uniform characters, as Gymnasium samples.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Sample {
         let len = rng.gen_range(self.min_length..=self.max_length);
-        let s: String = (0..len)
-            .map(|_| self.charset[rng.gen_range(0..self.charset.len())])
-            .collect();
+        let s: String = (0..len).map(|_| self.charset[rng.gen_range(0..self.charset.len())]).collect();
         Sample::Text(s)
     }
 
@@ -96,9 +83,7 @@ impl TextSpace {
             return false;
         };
         let len = s.chars().count();
-        self.min_length <= len
-            && len <= self.max_length
-            && s.chars().all(|c| self.charset.contains(&c))
+        self.min_length <= len && len <= self.max_length && s.chars().all(|c| self.charset.contains(&c))
     }
 }
 
@@ -107,11 +92,7 @@ impl fmt::Display for TextSpace {
         let mut sorted = self.charset.clone();
         sorted.sort_unstable();
         let charset: String = sorted.into_iter().collect();
-        write!(
-            f,
-            "Text({}, {}, charset={charset})",
-            self.min_length, self.max_length
-        )
+        write!(f, "Text({}, {}, charset={charset})", self.min_length, self.max_length)
     }
 }
 
@@ -135,11 +116,7 @@ fn alphanumeric_string() -> String {
 
 impl From<TextSpace> for TextRepr {
     fn from(t: TextSpace) -> TextRepr {
-        TextRepr {
-            min_length: t.min_length,
-            max_length: t.max_length,
-            charset: t.charset.into_iter().collect(),
-        }
+        TextRepr { min_length: t.min_length, max_length: t.max_length, charset: t.charset.into_iter().collect() }
     }
 }
 
@@ -157,21 +134,12 @@ mod tests {
     #[test]
     fn ill_formed_text_spaces_are_refused() {
         assert_eq!(
-            TextSpace::with_charset(5, 3, alphanumeric())
-                .unwrap_err()
-                .to_string(),
+            TextSpace::with_charset(5, 3, alphanumeric()).unwrap_err().to_string(),
             "Text min_length 5 > max_length 3"
         );
+        assert_eq!(TextSpace::with_charset(0, 3, vec![]).unwrap_err().to_string(), "Text charset must not be empty");
         assert_eq!(
-            TextSpace::with_charset(0, 3, vec![])
-                .unwrap_err()
-                .to_string(),
-            "Text charset must not be empty"
-        );
-        assert_eq!(
-            TextSpace::with_charset(0, 3, vec!['a', 'b', 'a'])
-                .unwrap_err()
-                .to_string(),
+            TextSpace::with_charset(0, 3, vec!['a', 'b', 'a']).unwrap_err().to_string(),
             "Text charset has duplicate character 'a'"
         );
     }

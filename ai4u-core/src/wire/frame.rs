@@ -35,10 +35,7 @@ fn check_header(header: [u8; 4], limits: &Limits) -> Result<usize, ProtocolError
         return Err(ProtocolError::EmptyFrame);
     }
     if len > limits.max_frame_len {
-        return Err(ProtocolError::FrameTooLarge {
-            len: len as u64,
-            max: limits.max_frame_len,
-        });
+        return Err(ProtocolError::FrameTooLarge { len: len as u64, max: limits.max_frame_len });
     }
     Ok(len as usize)
 }
@@ -52,11 +49,7 @@ pub struct FrameReader<R> {
 
 impl<R: Read> FrameReader<R> {
     pub fn new(inner: R, limits: Limits) -> Self {
-        FrameReader {
-            inner,
-            buf: Vec::new(),
-            limits,
-        }
+        FrameReader { inner, buf: Vec::new(), limits }
     }
 
     pub fn get_ref(&self) -> &R {
@@ -115,10 +108,7 @@ pub struct FrameWriter<W> {
 
 impl<W: Write> FrameWriter<W> {
     pub fn new(inner: W) -> Self {
-        FrameWriter {
-            inner,
-            buf: Vec::new(),
-        }
+        FrameWriter { inner, buf: Vec::new() }
     }
 
     pub fn get_ref(&self) -> &W {
@@ -226,10 +216,7 @@ mod asynchronous {
 
     impl<W: AsyncWrite + Unpin> AsyncFrameWriter<W> {
         pub fn new(inner: W) -> Self {
-            AsyncFrameWriter {
-                inner,
-                buf: Vec::new(),
-            }
+            AsyncFrameWriter { inner, buf: Vec::new() }
         }
 
         /// Encodes `msg` as one frame, writes it and flushes.
@@ -258,36 +245,22 @@ mod tests {
     #[test]
     fn reads_back_what_was_written_and_ends_cleanly() {
         let mut w = FrameWriter::new(Vec::new());
-        w.write_message(&Message::Bye { reason: "a".into() })
-            .unwrap();
-        w.write_message(&Message::Error { reason: "b".into() })
-            .unwrap();
+        w.write_message(&Message::Bye { reason: "a".into() }).unwrap();
+        w.write_message(&Message::Error { reason: "b".into() }).unwrap();
         let bytes = w.get_ref().clone();
         let mut r = FrameReader::new(&bytes[..], Limits::default());
-        assert_eq!(
-            r.read_message().unwrap(),
-            Some(Message::Bye { reason: "a".into() })
-        );
-        assert_eq!(
-            r.read_message().unwrap(),
-            Some(Message::Error { reason: "b".into() })
-        );
+        assert_eq!(r.read_message().unwrap(), Some(Message::Bye { reason: "a".into() }));
+        assert_eq!(r.read_message().unwrap(), Some(Message::Error { reason: "b".into() }));
         assert_eq!(r.read_message().unwrap(), None);
     }
 
     #[test]
     fn oversized_header_is_refused_without_reading_the_body() {
-        let limits = Limits {
-            max_frame_len: 100,
-            ..Limits::default()
-        };
+        let limits = Limits { max_frame_len: 100, ..Limits::default() };
         let bytes = 101u32.to_le_bytes();
         let mut r = FrameReader::new(&bytes[..], limits);
         let e = r.read_message().unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "protocol error: frame of 101 bytes exceeds the limit of 100 bytes"
-        );
+        assert_eq!(e.to_string(), "protocol error: frame of 101 bytes exceeds the limit of 100 bytes");
         assert_eq!(r.buf.capacity(), 0);
     }
 
@@ -297,26 +270,13 @@ mod tests {
         bytes.extend_from_slice(&[0; 10]);
         let mut r = FrameReader::new(&bytes[..], Limits::default());
         let e = r.read_message().unwrap_err();
-        assert!(
-            matches!(e, WireError::ClosedMidFrame { got: 10, .. }),
-            "{e}"
-        );
-        assert!(
-            r.buf.capacity() <= CHUNK * 2,
-            "capacity {}",
-            r.buf.capacity()
-        );
+        assert!(matches!(e, WireError::ClosedMidFrame { got: 10, .. }), "{e}");
+        assert!(r.buf.capacity() <= CHUNK * 2, "capacity {}", r.buf.capacity());
     }
 
     #[test]
     fn truncated_header_is_an_error_not_eof() {
         let mut r = FrameReader::new(&[1u8, 0][..], Limits::default());
-        assert!(matches!(
-            r.read_message(),
-            Err(WireError::ClosedMidFrame {
-                got: 2,
-                expected: 4
-            })
-        ));
+        assert!(matches!(r.read_message(), Err(WireError::ClosedMidFrame { got: 2, expected: 4 })));
     }
 }

@@ -125,9 +125,7 @@ impl AgentState {
     /// True when the controller must decide an action for this agent: a running episode
     /// that has not ended.
     pub fn needs_action(&self) -> bool {
-        matches!(self.status, AgentStatus::NewEpisode | AgentStatus::Step)
-            && !self.done
-            && !self.truncated
+        matches!(self.status, AgentStatus::NewEpisode | AgentStatus::Step) && !self.done && !self.truncated
     }
 }
 
@@ -164,11 +162,7 @@ pub enum Command {
 impl Command {
     /// An `Act` with one float-array argument, the usual form for continuous actuators.
     pub fn act(name: impl Into<String>, args: impl Into<Vec<f32>>) -> Command {
-        Command::Act {
-            name: name.into(),
-            args: vec![Value::floats(args)],
-            fields: Vec::new(),
-        }
+        Command::Act { name: name.into(), args: vec![Value::floats(args)], fields: Vec::new() }
     }
 }
 

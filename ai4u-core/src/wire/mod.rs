@@ -88,10 +88,7 @@ pub mod serde_float {
         }
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
             if d.is_human_readable() {
-                Vec::<Readable>::deserialize(d)?
-                    .into_iter()
-                    .map(from_readable)
-                    .collect()
+                Vec::<Readable>::deserialize(d)?.into_iter().map(from_readable).collect()
             } else {
                 Vec::<f32>::deserialize(d)
             }

@@ -189,7 +189,10 @@ pub fn all() -> Vec<Vector> {
             "Reply: one `move` action with a float array [1, 0.5, 0, 0].",
             Message::Reply(Reply {
                 seq: 42,
-                commands: vec![AgentCommand { id: "0".into(), command: Command::act("move", vec![1.0, 0.5, 0.0, 0.0]) }],
+                commands: vec![AgentCommand {
+                    id: "0".into(),
+                    command: Command::act("move", vec![1.0, 0.5, 0.0, 0.0]),
+                }],
             }),
         ),
         v(
@@ -206,7 +209,10 @@ pub fn all() -> Vec<Vector> {
                             fields: vec![Field::new("gear", 2i64)],
                         },
                     },
-                    AgentCommand { id: "1".into(), command: Command::Reset { fields: vec![Field::new("seed", 1234i64)] } },
+                    AgentCommand {
+                        id: "1".into(),
+                        command: Command::Reset { fields: vec![Field::new("seed", 1234i64)] },
+                    },
                     AgentCommand { id: "2".into(), command: Command::Wait },
                     AgentCommand { id: "3".into(), command: Command::Pause },
                     AgentCommand { id: "4".into(), command: Command::Resume },
@@ -220,17 +226,32 @@ pub fn all() -> Vec<Vector> {
         v("value_float_nan", "A float field: NaN (quiet NaN 0x7fc00000).", value_tick(Value::Float(f32::NAN))),
         v("value_int", "An int field: i64::MIN.", value_tick(Value::Int(i64::MIN))),
         v("value_bool", "A bool field: true.", value_tick(Value::Bool(true))),
-        v("value_string_unicode", "A string field with non-ASCII text.", value_tick(Value::String("ação → 智能 🤖".into()))),
+        v(
+            "value_string_unicode",
+            "A string field with non-ASCII text.",
+            value_tick(Value::String("ação → 智能 🤖".into())),
+        ),
         v("value_string_empty", "An empty string field.", value_tick(Value::String(String::new()))),
         v("value_bytes", "A bytes field: 0x00..0xff (256 bytes).", value_tick(Value::Bytes((0..=255).collect()))),
         v("value_bytes_empty", "An empty bytes field.", value_tick(Value::Bytes(vec![]))),
         v(
             "value_float_array_special",
             "A float array [6]: NaN, +inf, -inf, -0.0, f32::MIN_POSITIVE, f32::MAX.",
-            value_tick(Value::floats(vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -0.0, f32::MIN_POSITIVE, f32::MAX])),
+            value_tick(Value::floats(vec![
+                f32::NAN,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                -0.0,
+                f32::MIN_POSITIVE,
+                f32::MAX,
+            ])),
         ),
         v("value_float_array_empty", "An empty float array, shape [0].", value_tick(Value::floats(vec![]))),
-        v("value_float_array_scalar", "A rank-0 float array (shape [], one element 3.5).", value_tick(Value::float_array(vec![], vec![3.5]).unwrap())),
+        v(
+            "value_float_array_scalar",
+            "A rank-0 float array (shape [], one element 3.5).",
+            value_tick(Value::float_array(vec![], vec![3.5]).unwrap()),
+        ),
         v(
             "value_int_array",
             "An int array of shape [2, 3]: [[1, -2, 3], [i32::MIN, 0, i32::MAX]].",
@@ -239,7 +260,9 @@ pub fn all() -> Vec<Vector> {
         v(
             "value_image_raw",
             "A raw u8 RGB image 4 wide, 3 high (36 bytes, byte i = i * 7 mod 256).",
-            value_tick(Value::Image(Image::raw_u8(4, 3, 3, (0..36u32).map(|i| (i * 7 % 256) as u8).collect()).unwrap())),
+            value_tick(Value::Image(
+                Image::raw_u8(4, 3, 3, (0..36u32).map(|i| (i * 7 % 256) as u8).collect()).unwrap(),
+            )),
         ),
         v(
             "value_image_f32",
@@ -283,9 +306,8 @@ fn value_tick_named(name: String, value: Value) -> Message {
 
 /// A 1x1 red PNG (69 bytes).
 const PNG_1X1_RED: [u8; 69] = [
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53,
-    0xde, 0x00, 0x00, 0x00, 0x0c, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0x00,
-    0x00, 0x03, 0x01, 0x01, 0x00, 0xc9, 0xfe, 0x92, 0xef, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e,
-    0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00, 0x90, 0x77, 0x53, 0xde, 0x00, 0x00, 0x00, 0x0c, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0x00, 0x00, 0x03, 0x01, 0x01, 0x00, 0xc9, 0xfe, 0x92, 0xef,
+    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];

@@ -3,8 +3,7 @@
 #![allow(dead_code)]
 
 use ai4u_core::wire::{
-    AgentCommand, AgentConfig, Command, FrameReader, FrameWriter, Hello, Limits, Message, Mode,
-    Reply, Tick, Welcome,
+    AgentCommand, AgentConfig, Command, FrameReader, FrameWriter, Hello, Limits, Message, Mode, Reply, Tick, Welcome,
 };
 use ai4u_sim::{SampleScene, SceneConfig, CODE_FLOOR, CODE_TARGET, VISION_COLS, VISION_ROWS};
 use std::net::{TcpListener, TcpStream};
@@ -42,15 +41,9 @@ impl MiniController {
     }
 
     /// Accepts one engine, reads its Hello and answers Welcome with `fields` for every agent.
-    pub fn accept(
-        listener: &TcpListener,
-        mode: Mode,
-        fields: Vec<ai4u_core::Field>,
-    ) -> (MiniController, Hello) {
+    pub fn accept(listener: &TcpListener, mode: Mode, fields: Vec<ai4u_core::Field>) -> (MiniController, Hello) {
         let (stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(20)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut c = MiniController {
             reader: FrameReader::new(stream.try_clone().unwrap(), Limits::default()),
             writer: FrameWriter::new(stream),
@@ -59,27 +52,13 @@ impl MiniController {
             Message::Hello(h) => h,
             other => panic!("expected Hello, got {other:?}"),
         };
-        let agents = hello
-            .agents
-            .iter()
-            .map(|a| AgentConfig {
-                id: a.id.clone(),
-                fields: fields.clone(),
-            })
-            .collect();
-        c.send(Message::Welcome(Welcome {
-            version: 2,
-            mode,
-            agents,
-        }));
+        let agents = hello.agents.iter().map(|a| AgentConfig { id: a.id.clone(), fields: fields.clone() }).collect();
+        c.send(Message::Welcome(Welcome { version: 2, mode, agents }));
         (c, hello)
     }
 
     pub fn read(&mut self) -> Message {
-        self.reader
-            .read_message()
-            .unwrap()
-            .expect("engine closed the connection")
+        self.reader.read_message().unwrap().expect("engine closed the connection")
     }
 
     pub fn send(&mut self, m: Message) {
@@ -95,18 +74,9 @@ impl MiniController {
 
     /// Answers `tick` with the same command for every agent in it.
     pub fn reply_all(&mut self, tick: &Tick, command: Command) {
-        let commands = tick
-            .agents
-            .iter()
-            .map(|a| AgentCommand {
-                id: a.id.clone(),
-                command: command.clone(),
-            })
-            .collect();
-        self.send(Message::Reply(Reply {
-            seq: tick.seq,
-            commands,
-        }));
+        let commands =
+            tick.agents.iter().map(|a| AgentCommand { id: a.id.clone(), command: command.clone() }).collect();
+        self.send(Message::Reply(Reply { seq: tick.seq, commands }));
     }
 
     /// Reads the Bye and then the end of the stream.
@@ -115,10 +85,7 @@ impl MiniController {
             Message::Bye { .. } => {}
             other => panic!("expected Bye, got {other:?}"),
         }
-        assert!(
-            self.reader.read_message().unwrap().is_none(),
-            "engine closes after Bye"
-        );
+        assert!(self.reader.read_message().unwrap().is_none(), "engine closes after Bye");
     }
 }
 
@@ -157,11 +124,7 @@ impl Rule {
         // Lost to one side, or never seen: turn (towards where it was, if anywhere); after a
         // full turn without it, walk a little where the floor continues.
         self.searching += 1;
-        let turn = if self.last_angle.is_some_and(|a| a < 0.0) {
-            -1.0
-        } else {
-            1.0
-        };
+        let turn = if self.last_angle.is_some_and(|a| a < 0.0) { -1.0 } else { 1.0 };
         let floor_ahead = (4..=5).all(|c| vision[2 * VISION_COLS + c] == CODE_FLOOR)
             && (4..=5).all(|c| vision[VISION_COLS + c] == CODE_FLOOR);
         if self.searching % 35 > 25 && floor_ahead {

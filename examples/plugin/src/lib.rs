@@ -78,12 +78,8 @@ impl LineController {
     /// A new controller.
     pub fn new() -> LineController {
         LineController {
-            action: BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32)
-                .expect("valid bounds")
-                .into(),
-            observation: BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32)
-                .expect("valid bounds")
-                .into(),
+            action: BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32).expect("valid bounds").into(),
+            observation: BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32).expect("valid bounds").into(),
         }
     }
 }
@@ -111,9 +107,7 @@ impl Controller for LineController {
         let dx = clip(&self.action, action)
             .as_f32()
             .and_then(|a| a.iter().next().copied())
-            .ok_or_else(|| {
-                ControllerError::Action(format!("expected one float, got {action:?}"))
-            })?;
+            .ok_or_else(|| ControllerError::Action(format!("expected one float, got {action:?}")))?;
         Ok(Command::act("move", vec![dx]))
     }
 }

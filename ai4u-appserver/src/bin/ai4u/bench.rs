@@ -50,16 +50,10 @@ fn frame_sizes(agents: usize, width: usize) -> (usize, usize) {
     let reply = Message::Reply(Reply {
         seq: 1,
         commands: (0..agents)
-            .map(|i| AgentCommand {
-                id: i.to_string(),
-                command: Command::act("echo", vec![0.0; width]),
-            })
+            .map(|i| AgentCommand { id: i.to_string(), command: Command::act("echo", vec![0.0; width]) })
             .collect(),
     });
-    (
-        wire::encode_to_vec(&tick).len() + 4,
-        wire::encode_to_vec(&reply).len() + 4,
-    )
+    (wire::encode_to_vec(&tick).len() + 4, wire::encode_to_vec(&reply).len() + 4)
 }
 
 /// Round trips per second of a plain framed ping-pong: the engine side sends `up` bytes,
@@ -111,33 +105,20 @@ fn raw_ping_pong(up: usize, down: usize, seconds: f64) -> Result<f64> {
 }
 
 /// The echo engine's thread, as `ai4u_sim::spawn_echo_engine` returns it.
-type EngineThread =
-    std::thread::JoinHandle<Result<ai4u_sim::RunSummary, ai4u_core::engine::EngineError>>;
+type EngineThread = std::thread::JoinHandle<Result<ai4u_sim::RunSummary, ai4u_core::engine::EngineError>>;
 
 fn start_echo(agents: usize, width: usize) -> Result<(Vec<ControllerHandle>, EngineThread)> {
-    let server = AppServer::builder()
-        .port(0)
-        .connect_timeout(Duration::from_secs(20))
-        .bind()?;
+    let server = AppServer::builder().port(0).connect_timeout(Duration::from_secs(20)).bind()?;
     let opts = ai4u_sim::engine_options(server.local_addr().to_string());
     let engine = ai4u_sim::spawn_echo_engine(
         opts,
-        EchoConfig {
-            agents,
-            width,
-            max_steps: 0,
-        },
-        DecisionDefaults {
-            frame_skip: 1,
-            repeat_action: true,
-        },
+        EchoConfig { agents, width, max_steps: 0 },
+        DecisionDefaults { frame_skip: 1, repeat_action: true },
     );
     let ids: Vec<String> = (0..agents).map(|i| i.to_string()).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let controllers: Vec<Box<dyn Controller>> = ids
-        .iter()
-        .map(|_| Box::new(GenericController::new()) as Box<dyn Controller>)
-        .collect();
+    let controllers: Vec<Box<dyn Controller>> =
+        ids.iter().map(|_| Box::new(GenericController::new()) as Box<dyn Controller>).collect();
     Ok((server.start(&refs, controllers)?, engine))
 }
 
@@ -196,14 +177,8 @@ fn measure(a: &BenchArgs, label: &str) -> Result<()> {
     let raw64 = raw_ping_pong(up64, down64, a.seconds)?;
     let ours64 = many_agents(64, a.width, a.seconds)?;
     let us = |rate: f64| 1e6 / rate;
-    println!(
-        "ai4u bench, pinning: {label}, {} floats per observation and action",
-        a.width
-    );
-    println!(
-        "{:<34} {:>12} {:>14} {:>16} {:>8}",
-        "case", "per step", "steps/s", "raw ping-pong", "ratio"
-    );
+    println!("ai4u bench, pinning: {label}, {} floats per observation and action", a.width);
+    println!("{:<34} {:>12} {:>14} {:>16} {:>8}", "case", "per step", "steps/s", "raw ping-pong", "ratio");
     println!(
         "{:<34} {:>9.1} us {:>14.0} {:>13.1} us {:>7.2}x",
         format!("1 agent ({up1}+{down1} B frames)"),

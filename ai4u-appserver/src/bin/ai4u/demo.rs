@@ -49,37 +49,20 @@ pub fn run(a: DemoArgs) -> Result<()> {
     let addr = server.local_addr();
     let mut opts = ai4u_sim::engine_options(addr.to_string());
     opts.mode = a.mode.into();
-    let config = SceneConfig {
-        agents: a.agents,
-        max_steps: a.max_steps,
-        seed: a.seed,
-    };
+    let config = SceneConfig { agents: a.agents, max_steps: a.max_steps, seed: a.seed };
     let engine = ai4u_sim::spawn_engine(opts, config, DecisionDefaults::default());
     let ids: Vec<String> = (0..a.agents).map(|i| i.to_string()).collect();
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let controllers: Vec<Box<dyn Controller>> = ids
-        .iter()
-        .map(|_| Box::new(SampleSceneController::new()) as Box<dyn Controller>)
-        .collect();
-    println!(
-        "ai4u demo: headless SampleScene with {} agent(s) on {addr}, seed {}",
-        a.agents, a.seed
-    );
-    let handles = server
-        .start(&id_refs, controllers)
-        .context("starting the appserver")?;
+    let controllers: Vec<Box<dyn Controller>> =
+        ids.iter().map(|_| Box::new(SampleSceneController::new()) as Box<dyn Controller>).collect();
+    println!("ai4u demo: headless SampleScene with {} agent(s) on {addr}, seed {}", a.agents, a.seed);
+    let handles = server.start(&id_refs, controllers).context("starting the appserver")?;
 
     let total = a.agents as u64 * a.episodes as u64;
-    let bar = if a.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(total)
-    };
+    let bar = if a.quiet { ProgressBar::hidden() } else { ProgressBar::new(total) };
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} episodes  {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} episodes  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let reached = AtomicUsize::new(0);
     let report = drive::run(&handles, a.episodes, a.policy, Some(a.seed), &|e| {
@@ -87,16 +70,10 @@ pub fn run(a: DemoArgs) -> Result<()> {
             reached.fetch_add(1, Ordering::Relaxed);
         }
         bar.inc(1);
-        bar.set_message(format!(
-            "{} reached the cube",
-            reached.load(Ordering::Relaxed)
-        ));
+        bar.set_message(format!("{} reached the cube", reached.load(Ordering::Relaxed)));
     })?;
     bar.finish();
-    let summary = engine
-        .join()
-        .map_err(|_| anyhow::anyhow!("the scene thread panicked"))?
-        .context("the scene")?;
+    let summary = engine.join().map_err(|_| anyhow::anyhow!("the scene thread panicked"))?.context("the scene")?;
     print!("{}", drive::summary(&report));
     println!(
         "scene: {} physics frames, {} ticks, {} decisions ({:.0} frames/s)",

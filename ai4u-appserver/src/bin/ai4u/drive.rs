@@ -65,13 +65,8 @@ fn check(handle: &ControllerHandle, obs: &Sample) -> Result<()> {
 
 /// A distinct, reproducible seed per (run seed, agent, episode).
 fn episode_seed(seed: u64, agent: &str, episode: u32) -> i64 {
-    let agent = agent
-        .bytes()
-        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
-    (seed
-        .wrapping_mul(1_000_003)
-        .wrapping_add(agent.wrapping_mul(10_007))
-        .wrapping_add(episode as u64)
+    let agent = agent.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    (seed.wrapping_mul(1_000_003).wrapping_add(agent.wrapping_mul(10_007)).wrapping_add(episode as u64)
         & (i64::MAX as u64)) as i64
 }
 
@@ -94,9 +89,8 @@ fn run_agent(
             Some(s) => vec![Field::new("seed", episode_seed(s, handle.id(), e))],
             None => vec![],
         };
-        let (mut obs, _) = handle
-            .request_reset(fields)
-            .with_context(|| format!("resetting agent `{}`", handle.id()))?;
+        let (mut obs, _) =
+            handle.request_reset(fields).with_context(|| format!("resetting agent `{}`", handle.id()))?;
         check(handle, &obs)?;
         checked += 1;
         let mut ret = 0.0f64;
@@ -107,9 +101,7 @@ fn run_agent(
                 Policy::Random => handle.action_space().sample(&mut rng),
                 Policy::Noop => noop_action(handle.action_space(), &mut rng),
             };
-            let r = handle
-                .request_step(&action)
-                .with_context(|| format!("stepping agent `{}`", handle.id()))?;
+            let r = handle.request_step(&action).with_context(|| format!("stepping agent `{}`", handle.id()))?;
             check(handle, &r.obs)?;
             checked += 1;
             ret += r.reward as f64;
@@ -164,18 +156,11 @@ pub fn run(
             .collect();
         workers
             .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("an agent thread panicked")))
-            })
+            .map(|w| w.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an agent thread panicked"))))
             .collect()
     });
     let seconds = start.elapsed().as_secs_f64();
-    let mut report = Report {
-        episodes: Vec::new(),
-        observations_checked: 0,
-        seconds,
-    };
+    let mut report = Report { episodes: Vec::new(), observations_checked: 0, seconds };
     for r in results {
         let (eps, checked) = r?;
         report.episodes.extend(eps);
@@ -183,10 +168,7 @@ pub fn run(
     }
     for h in handles {
         if !h.wait_disconnected(Duration::from_secs(10)) {
-            eprintln!(
-                "ai4u: the engine of agent `{}` did not say goodbye within 10 s",
-                h.id()
-            );
+            eprintln!("ai4u: the engine of agent `{}` did not say goodbye within 10 s", h.id());
         }
     }
     Ok(report)
@@ -197,32 +179,16 @@ pub fn summary(report: &Report) -> String {
     let n = report.episodes.len().max(1) as f64;
     let steps: u64 = report.episodes.iter().map(|e| e.steps as u64).sum();
     let mean_return = report.episodes.iter().map(|e| e.ret).sum::<f64>() / n;
-    let successes = report
-        .episodes
-        .iter()
-        .filter(|e| e.terminated && e.ret > 0.0)
-        .count();
+    let successes = report.episodes.iter().filter(|e| e.terminated && e.ret > 0.0).count();
     let truncated = report.episodes.iter().filter(|e| e.truncated).count();
     let rows = [
         ("episodes", report.episodes.len().to_string()),
         ("mean return", format!("{mean_return:.3}")),
-        (
-            "success rate",
-            format!("{:.1} %", 100.0 * successes as f64 / n),
-        ),
+        ("success rate", format!("{:.1} %", 100.0 * successes as f64 / n)),
         ("truncated", truncated.to_string()),
-        (
-            "mean episode length",
-            format!("{:.1} steps", steps as f64 / n),
-        ),
-        (
-            "steps per second",
-            format!("{:.0}", steps as f64 / report.seconds.max(1e-9)),
-        ),
-        (
-            "observations checked",
-            report.observations_checked.to_string(),
-        ),
+        ("mean episode length", format!("{:.1} steps", steps as f64 / n)),
+        ("steps per second", format!("{:.0}", steps as f64 / report.seconds.max(1e-9))),
+        ("observations checked", report.observations_checked.to_string()),
     ];
     let mut s = String::from("+----------------------+----------------+\n");
     for (k, v) in rows {

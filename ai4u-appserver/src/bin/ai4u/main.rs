@@ -135,49 +135,26 @@ fn builtin(name: &str) -> Result<Box<dyn Controller>> {
 
 /// One controller per id from `plugin`, and whether they have the SampleScene's spaces
 /// (then the scripted pilot can drive them).
-fn from_plugin(
-    plugin: &Plugin,
-    name: Option<&str>,
-    n: usize,
-) -> Result<(Vec<Box<dyn Controller>>, bool)> {
-    let controllers = (0..n)
-        .map(|_| plugin.create(name))
-        .collect::<Result<Vec<_>, _>>()?;
+fn from_plugin(plugin: &Plugin, name: Option<&str>, n: usize) -> Result<(Vec<Box<dyn Controller>>, bool)> {
+    let controllers = (0..n).map(|_| plugin.create(name)).collect::<Result<Vec<_>, _>>()?;
     let sample = SampleSceneController::new();
     let is_sample = controllers.first().is_some_and(|c| {
-        c.action_space() == sample.action_space()
-            && c.observation_space() == sample.observation_space()
+        c.action_space() == sample.action_space() && c.observation_space() == sample.observation_space()
     });
-    println!(
-        "ai4u: plugin {}: controller `{}`",
-        plugin.path().display(),
-        name.unwrap_or(plugin.default_controller())
-    );
+    println!("ai4u: plugin {}: controller `{}`", plugin.path().display(), name.unwrap_or(plugin.default_controller()));
     Ok((controllers, is_sample))
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
     let (controllers, scripted) = match &args.plugin {
-        Some(path) => from_plugin(
-            &Plugin::load(path)?,
-            args.controller.as_deref(),
-            args.ids.len(),
-        )?,
+        Some(path) => from_plugin(&Plugin::load(path)?, args.controller.as_deref(), args.ids.len())?,
         None => {
             let name = args.controller.as_deref().unwrap_or("samplescene");
-            let controllers = args
-                .ids
-                .iter()
-                .map(|_| builtin(name))
-                .collect::<Result<Vec<_>>>()?;
+            let controllers = args.ids.iter().map(|_| builtin(name)).collect::<Result<Vec<_>>>()?;
             (controllers, name.starts_with("sample"))
         }
     };
-    let policy = args.policy.unwrap_or(if scripted {
-        drive::Policy::Scripted
-    } else {
-        drive::Policy::Random
-    });
+    let policy = args.policy.unwrap_or(if scripted { drive::Policy::Scripted } else { drive::Policy::Random });
     let mut builder = args.net.builder();
     if let Some(m) = args.max_steps {
         builder = builder.agent_config(Field::new("max_steps", m as i64));
@@ -188,11 +165,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     std::io::stdout().flush()?;
     let ids: Vec<&str> = args.ids.iter().map(String::as_str).collect();
     let handles = server.start(&ids, controllers)?;
-    println!(
-        "ai4u: {} agent(s) configured: {}",
-        handles.len(),
-        ids.join(", ")
-    );
+    println!("ai4u: {} agent(s) configured: {}", handles.len(), ids.join(", "));
     let report = drive::run(&handles, args.episodes, policy, args.seed, &|e| {
         println!(
             "agent {} episode {}: return {:.3}, {} steps, {}",
@@ -200,11 +173,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             e.episode,
             e.ret,
             e.steps,
-            if e.terminated {
-                "terminated"
-            } else {
-                "truncated"
-            }
+            if e.terminated { "terminated" } else { "truncated" }
         );
     })?;
     print!("{}", drive::summary(&report));

@@ -33,8 +33,10 @@ fn inspect(path: PathBuf) -> Result<()> {
         Ok(p) => p,
         Err(e) => {
             println!("plugin: {}", path.display());
-            println!("  this ai4u: ABI version {ABI_VERSION}, ai4u-controllers {CONTROLLERS_VERSION}, {}",
-                ai4u_controllers::plugin::recorded_rustc_version());
+            println!(
+                "  this ai4u: ABI version {ABI_VERSION}, ai4u-controllers {CONTROLLERS_VERSION}, {}",
+                ai4u_controllers::plugin::recorded_rustc_version()
+            );
             return Err(incompatible(e));
         }
     };

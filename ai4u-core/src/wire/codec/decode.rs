@@ -11,23 +11,13 @@ pub fn decode(payload: &[u8], limits: &Limits) -> Result<Message, ProtocolError>
         return Err(ProtocolError::EmptyFrame);
     }
     if payload.len() as u64 > limits.max_frame_len as u64 {
-        return Err(ProtocolError::FrameTooLarge {
-            len: payload.len() as u64,
-            max: limits.max_frame_len,
-        });
+        return Err(ProtocolError::FrameTooLarge { len: payload.len() as u64, max: limits.max_frame_len });
     }
-    let mut r = Reader {
-        buf: payload,
-        pos: 0,
-        limits,
-    };
+    let mut r = Reader { buf: payload, pos: 0, limits };
     let msg = r.message()?;
     let left = r.buf.len() - r.pos;
     if left != 0 {
-        return Err(ProtocolError::TrailingBytes {
-            message: msg.kind_name(),
-            count: left,
-        });
+        return Err(ProtocolError::TrailingBytes { message: msg.kind_name(), count: left });
     }
     Ok(msg)
 }
@@ -57,11 +47,7 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], ProtocolError> {
         if n > self.left() {
-            return Err(ProtocolError::Truncated {
-                what,
-                needed: n as u64,
-                left: self.left(),
-            });
+            return Err(ProtocolError::Truncated { what, needed: n as u64, left: self.left() });
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -102,34 +88,21 @@ impl<'a> Reader<'a> {
     fn byte_len(&mut self, what: &'static str) -> Result<usize, ProtocolError> {
         let n = self.u64(what)?;
         if n > self.left() as u64 {
-            return Err(ProtocolError::Truncated {
-                what,
-                needed: n,
-                left: self.left(),
-            });
+            return Err(ProtocolError::Truncated { what, needed: n, left: self.left() });
         }
         Ok(n as usize)
     }
 
     /// An element count, checked against `max` and against the bytes left given the
     /// smallest encoding of one element.
-    fn count(
-        &mut self,
-        what: &'static str,
-        max: u32,
-        min_size: usize,
-    ) -> Result<usize, ProtocolError> {
+    fn count(&mut self, what: &'static str, max: u32, min_size: usize) -> Result<usize, ProtocolError> {
         let n = self.u64(what)?;
         if n > max as u64 {
             return Err(ProtocolError::TooMany { what, len: n, max });
         }
         let need = n.saturating_mul(min_size as u64);
         if need > self.left() as u64 {
-            return Err(ProtocolError::Truncated {
-                what,
-                needed: need,
-                left: self.left(),
-            });
+            return Err(ProtocolError::Truncated { what, needed: need, left: self.left() });
         }
         Ok(n as usize)
     }
@@ -137,19 +110,13 @@ impl<'a> Reader<'a> {
     fn string(&mut self, what: &'static str) -> Result<String, ProtocolError> {
         let n = self.byte_len(what)?;
         let b = self.take(n, what)?;
-        std::str::from_utf8(b)
-            .map(str::to_owned)
-            .map_err(|_| ProtocolError::BadUtf8 { what })
+        std::str::from_utf8(b).map(str::to_owned).map_err(|_| ProtocolError::BadUtf8 { what })
     }
 
     fn name(&mut self, what: &'static str) -> Result<String, ProtocolError> {
         let n = self.u64(what)?;
         if n > self.limits.max_name_len as u64 {
-            return Err(ProtocolError::NameTooLong {
-                what,
-                len: n,
-                max: self.limits.max_name_len,
-            });
+            return Err(ProtocolError::NameTooLong { what, len: n, max: self.limits.max_name_len });
         }
         self.pos -= 8;
         self.string(what)
@@ -177,11 +144,7 @@ impl<'a> Reader<'a> {
     fn block4(&mut self, what: &'static str, shape: &[u32]) -> Result<&'a [u8], ProtocolError> {
         let n = self.u64(what)?;
         if n.saturating_mul(4) > self.left() as u64 {
-            return Err(ProtocolError::Truncated {
-                what,
-                needed: n.saturating_mul(4),
-                left: self.left(),
-            });
+            return Err(ProtocolError::Truncated { what, needed: n.saturating_mul(4), left: self.left() });
         }
         if shape_len(shape).map(|l| l as u64) != Some(n) {
             return Err(ProtocolError::BadShape {
@@ -210,19 +173,13 @@ impl<'a> Reader<'a> {
             ValueKind::FloatArray => {
                 let shape = self.shape("float array shape")?;
                 let b = self.block4("float array", &shape)?;
-                let data = b
-                    .chunks_exact(4)
-                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
+                let data = b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
                 Value::FloatArray { shape, data }
             }
             ValueKind::IntArray => {
                 let shape = self.shape("int array shape")?;
                 let b = self.block4("int array", &shape)?;
-                let data = b
-                    .chunks_exact(4)
-                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
+                let data = b.chunks_exact(4).map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
                 Value::IntArray { shape, data }
             }
             ValueKind::Image => {
@@ -238,18 +195,8 @@ impl<'a> Reader<'a> {
                     _ => ImageEncoding::Png,
                 };
                 let data = self.bytes("image data")?;
-                let img = Image {
-                    width,
-                    height,
-                    channels,
-                    pixel,
-                    encoding,
-                    data,
-                };
-                img.validate().map_err(|e| ProtocolError::BadShape {
-                    what: "image",
-                    detail: e.to_string(),
-                })?;
+                let img = Image { width, height, channels, pixel, encoding, data };
+                img.validate().map_err(|e| ProtocolError::BadShape { what: "image", detail: e.to_string() })?;
                 Value::Image(img)
             }
         })
@@ -280,13 +227,7 @@ impl<'a> Reader<'a> {
             let shape = self.shape("input shape")?;
             let range_min = self.f32("input range")?;
             let range_max = self.f32("input range")?;
-            inputs.push(InputSpec {
-                name,
-                kind,
-                shape,
-                range_min,
-                range_max,
-            });
+            inputs.push(InputSpec { name, kind, shape, range_min, range_max });
         }
         let n = self.count("metadata outputs", self.limits.max_fields, MIN_OUTPUT)?;
         let mut outputs = Vec::with_capacity(n);
@@ -296,13 +237,7 @@ impl<'a> Reader<'a> {
             let shape = self.shape("output shape")?;
             let range_min = self.f32_seq("output range_min")?;
             let range_max = self.f32_seq("output range_max")?;
-            outputs.push(OutputSpec {
-                name,
-                continuous,
-                shape,
-                range_min,
-                range_max,
-            });
+            outputs.push(OutputSpec { name, continuous, shape, range_min, range_max });
         }
         Ok(ModelMetadata { inputs, outputs })
     }
@@ -319,9 +254,7 @@ impl<'a> Reader<'a> {
                 let fields = self.fields("action fields")?;
                 Command::Act { name, args, fields }
             }
-            1 => Command::Reset {
-                fields: self.fields("reset fields")?,
-            },
+            1 => Command::Reset { fields: self.fields("reset fields")? },
             2 => Command::Wait,
             3 => Command::Pause,
             4 => Command::Resume,
@@ -349,21 +282,9 @@ impl<'a> Reader<'a> {
                     let id = self.name("agent id")?;
                     let max_steps = self.u32("max steps")?;
                     let metadata = self.metadata()?;
-                    agents.push(AgentInfo {
-                        id,
-                        max_steps,
-                        metadata,
-                    });
+                    agents.push(AgentInfo { id, max_steps, metadata });
                 }
-                Message::Hello(Hello {
-                    magic,
-                    version,
-                    engine,
-                    engine_version,
-                    token,
-                    mode,
-                    agents,
-                })
+                Message::Hello(Hello { magic, version, engine, engine_version, token, mode, agents })
             }
             1 => {
                 let version = self.u16("version")?;
@@ -375,15 +296,9 @@ impl<'a> Reader<'a> {
                     let fields = self.fields("agent config fields")?;
                     agents.push(AgentConfig { id, fields });
                 }
-                Message::Welcome(Welcome {
-                    version,
-                    mode,
-                    agents,
-                })
+                Message::Welcome(Welcome { version, mode, agents })
             }
-            2 => Message::Reject {
-                reason: self.string("reject reason")?,
-            },
+            2 => Message::Reject { reason: self.string("reject reason")? },
             3 => {
                 let seq = self.u64("tick seq")?;
                 let n = self.count("tick agents", max_agents, MIN_AGENT_STATE)?;
@@ -401,15 +316,7 @@ impl<'a> Reader<'a> {
                     let truncated = self.bool("truncated")?;
                     let steps = self.u32("steps")?;
                     let fields = self.fields("state fields")?;
-                    agents.push(AgentState {
-                        id,
-                        status,
-                        reward,
-                        done,
-                        truncated,
-                        steps,
-                        fields,
-                    });
+                    agents.push(AgentState { id, status, reward, done, truncated, steps, fields });
                 }
                 Message::Tick(Tick { seq, agents })
             }
@@ -424,12 +331,8 @@ impl<'a> Reader<'a> {
                 }
                 Message::Reply(Reply { seq, commands })
             }
-            5 => Message::Bye {
-                reason: self.string("bye reason")?,
-            },
-            _ => Message::Error {
-                reason: self.string("error reason")?,
-            },
+            5 => Message::Bye { reason: self.string("bye reason")? },
+            _ => Message::Error { reason: self.string("error reason")? },
         })
     }
 }
@@ -446,38 +349,20 @@ mod tests {
         p.extend_from_slice(&0u64.to_le_bytes());
         p.extend_from_slice(&u64::MAX.to_le_bytes());
         let e = decode(&p, &Limits::default()).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ProtocolError::TooMany {
-                    what: "tick agents",
-                    ..
-                }
-            ),
-            "{e}"
-        );
+        assert!(matches!(e, ProtocolError::TooMany { what: "tick agents", .. }), "{e}");
         // A bye whose reason claims 1 GiB.
         let mut p = vec![5, 0, 0, 0];
         p.extend_from_slice(&(1u64 << 30).to_le_bytes());
         let e = decode(&p, &Limits::default()).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "message truncated while reading bye reason: needed 1073741824 more bytes, 0 left"
-        );
+        assert_eq!(e.to_string(), "message truncated while reading bye reason: needed 1073741824 more bytes, 0 left");
     }
 
     #[test]
     fn names_over_the_limit_are_refused() {
-        let limits = Limits {
-            max_name_len: 4,
-            ..Limits::default()
-        };
+        let limits = Limits { max_name_len: 4, ..Limits::default() };
         let msg = Message::Reply(Reply {
             seq: 1,
-            commands: vec![AgentCommand {
-                id: "toolong".into(),
-                command: Command::Wait,
-            }],
+            commands: vec![AgentCommand { id: "toolong".into(), command: Command::Wait }],
         });
         let e = decode(&encode_to_vec(&msg), &limits).unwrap_err();
         assert_eq!(e.to_string(), "agent id is 7 bytes long, limit is 4");
@@ -489,17 +374,11 @@ mod tests {
         p.push(0);
         assert_eq!(
             decode(&p, &Limits::default()).unwrap_err(),
-            ProtocolError::TrailingBytes {
-                message: "Bye",
-                count: 1
-            }
+            ProtocolError::TrailingBytes { message: "Bye", count: 1 }
         );
         assert_eq!(
             decode(&[9, 0, 0, 0], &Limits::default()).unwrap_err(),
-            ProtocolError::BadTag {
-                what: "message",
-                tag: 9
-            }
+            ProtocolError::BadTag { what: "message", tag: 9 }
         );
     }
 
@@ -507,25 +386,13 @@ mod tests {
     fn array_shape_must_match_data() {
         let msg = Message::Reply(Reply {
             seq: 0,
-            commands: vec![AgentCommand {
-                id: "0".into(),
-                command: Command::act("move", vec![1.0, 2.0]),
-            }],
+            commands: vec![AgentCommand { id: "0".into(), command: Command::act("move", vec![1.0, 2.0]) }],
         });
         let mut p = encode_to_vec(&msg);
         // Patch the shape [2] into [3]: the shape's single dimension sits right before the data length.
         let pos = p.windows(4).position(|w| w == [2, 0, 0, 0]).unwrap();
         p[pos] = 3;
         let e = decode(&p, &Limits::default()).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                ProtocolError::BadShape {
-                    what: "float array",
-                    ..
-                }
-            ),
-            "{e}"
-        );
+        assert!(matches!(e, ProtocolError::BadShape { what: "float array", .. }), "{e}");
     }
 }

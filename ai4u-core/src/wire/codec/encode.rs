@@ -173,11 +173,7 @@ fn fields(w: &mut Vec<u8>, fs: &[Field]) {
 
 fn command(w: &mut Vec<u8>, c: &Command) {
     match c {
-        Command::Act {
-            name,
-            args,
-            fields: fs,
-        } => {
+        Command::Act { name, args, fields: fs } => {
             tag(w, 0);
             str_(w, name);
             len(w, args.len());

@@ -32,13 +32,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_frame_len: 64 << 20,
-            max_agents: 4096,
-            max_fields: 1024,
-            max_name_len: 256,
-            max_rank: 16,
-        }
+        Limits { max_frame_len: 64 << 20, max_agents: 4096, max_fields: 1024, max_name_len: 256, max_rank: 16 }
     }
 }
 
@@ -50,27 +44,15 @@ pub enum ProtocolError {
     #[error("empty frame")]
     EmptyFrame,
     #[error("message truncated while reading {what}: needed {needed} more bytes, {left} left")]
-    Truncated {
-        what: &'static str,
-        needed: u64,
-        left: usize,
-    },
+    Truncated { what: &'static str, needed: u64, left: usize },
     #[error("{count} trailing bytes after a complete {message} message")]
     TrailingBytes { message: &'static str, count: usize },
     #[error("unknown {what} tag {tag}")]
     BadTag { what: &'static str, tag: u32 },
     #[error("{what} has {len} entries, limit is {max}")]
-    TooMany {
-        what: &'static str,
-        len: u64,
-        max: u32,
-    },
+    TooMany { what: &'static str, len: u64, max: u32 },
     #[error("{what} is {len} bytes long, limit is {max}")]
-    NameTooLong {
-        what: &'static str,
-        len: u64,
-        max: u32,
-    },
+    NameTooLong { what: &'static str, len: u64, max: u32 },
     #[error("{what} is not valid UTF-8")]
     BadUtf8 { what: &'static str },
     #[error("invalid bool byte {0} (must be 0 or 1)")]
