@@ -218,20 +218,19 @@ impl Daemon {
         match msg {
             DaemonMsg::Configure { link, max_steps, metadata, done } => {
                 let id = self.id.clone();
-                let result =
-                    self.guarded("handle_configuration", |c| c.handle_configuration(&id, max_steps, &metadata));
+                // The spaces are callbacks too, and may panic like any other.
+                let result = self.guarded("handle_configuration", |c| {
+                    c.handle_configuration(&id, max_steps, &metadata)?;
+                    Ok((c.action_space(), c.observation_space()))
+                });
                 match result {
-                    Ok(()) => {
+                    Ok((action_space, observation_space)) => {
                         let _ = done.send(Ok(()));
                         run.link = Some(link);
                         run.episode = false;
                         run.paused = false;
                         if let Some(ready) = self.ready.take() {
-                            let _ = ready.send(Ready {
-                                index: self.index,
-                                action_space: self.controller.action_space(),
-                                observation_space: self.controller.observation_space(),
-                            });
+                            let _ = ready.send(Ready { index: self.index, action_space, observation_space });
                         }
                         if let Waiting::Connect { fields, reply, group, .. } =
                             std::mem::replace(&mut run.waiting, Waiting::None)

@@ -104,6 +104,16 @@ impl Env for ControllerHandle {
     }
 }
 
+/// One agent twice in a batch would send two requests to one daemon at once.
+fn refuse_duplicates(handles: &[ControllerHandle]) -> Result<()> {
+    for (i, h) in handles.iter().enumerate() {
+        if handles[..i].iter().any(|o| o.id() == h.id()) {
+            return Err(AppError::Usage(format!("agent `{}` appears twice", h.id())));
+        }
+    }
+    Ok(())
+}
+
 /// What a [`VecEnv`] step returns: one entry per sub-environment, in order.
 #[derive(Debug, Clone)]
 pub struct VecStep {
@@ -135,6 +145,7 @@ impl VecEnv {
         let Some(first) = envs.first() else {
             return Err(AppError::Usage("a VecEnv needs at least one environment".into()));
         };
+        refuse_duplicates(&envs)?;
         for e in &envs[1..] {
             if e.action_space() != first.action_space() || e.observation_space() != first.observation_space() {
                 return Err(AppError::Usage(format!(
@@ -201,10 +212,18 @@ impl VecEnv {
             truncated: Vec::with_capacity(n),
             infos: Vec::with_capacity(n),
         };
+        let mut first_error = None;
         for (i, answer) in batch(&self.handles(), requests).into_iter().enumerate() {
-            let (obs, reward, terminated, truncated, info) = match answer? {
-                Answer::Reset(obs, info) => (obs, 0.0, false, false, info),
-                Answer::Step(r) => (r.obs, r.reward, r.terminated, r.truncated, r.info),
+            let (obs, reward, terminated, truncated, info) = match answer {
+                Ok(Answer::Reset(obs, info)) => (obs, 0.0, false, false, info),
+                Ok(Answer::Step(r)) => (r.obs, r.reward, r.terminated, r.truncated, r.info),
+                Err(e) => {
+                    // Keep every other sub-environment's bookkeeping right; a failed one
+                    // starts over with a reset.
+                    self.needs_reset[i] = true;
+                    first_error.get_or_insert(e);
+                    continue;
+                }
             };
             self.needs_reset[i] = terminated || truncated;
             out.obs.push(obs);
@@ -213,7 +232,10 @@ impl VecEnv {
             out.truncated.push(truncated);
             out.infos.push(info);
         }
-        Ok(out)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 
     /// Stops every agent.
@@ -248,6 +270,7 @@ impl ParallelEnv {
         if handles.is_empty() {
             return Err(AppError::Usage("a ParallelEnv needs at least one agent".into()));
         }
+        refuse_duplicates(&handles)?;
         let possible: Vec<String> = handles.iter().map(|h| h.id().to_owned()).collect();
         Ok(ParallelEnv {
             handles: handles.into_iter().map(|h| (h.id().to_owned(), h)).collect(),

@@ -85,6 +85,12 @@ impl AppServerBuilder {
         self.opts.handshake_timeout = t;
         self
     }
+    /// Lockstep: how long a tick in which nothing can happen (every agent idle or paused) is
+    /// held before it is answered with Wait, so idle engines do not spin (default 100 ms).
+    pub fn idle_hold(mut self, t: Duration) -> Self {
+        self.opts.idle_hold = t;
+        self
+    }
     pub fn limits(mut self, limits: Limits) -> Self {
         self.opts.limits = limits;
         self

@@ -445,8 +445,12 @@ impl Session {
         let all_decided = t.agents.iter().all(|&(i, needs)| !needs || has(i));
         let any_needs = t.agents.iter().any(|&(_, needs)| needs);
         let any_command = t.agents.iter().any(|&(i, _)| has(i));
-        let ready =
-            force || (!batch_open && (self.mode == Mode::Realtime || (all_decided && (any_needs || any_command))));
+        // A tick nobody needs to act on is held only when nothing could happen anyway
+        // (`hold_until` is set); otherwise it is answered at once.
+        let nothing_to_wait_for = !any_needs && t.hold_until.is_none();
+        let ready = force
+            || (!batch_open
+                && (self.mode == Mode::Realtime || (all_decided && (any_needs || any_command || nothing_to_wait_for))));
         if !ready {
             return Ok(());
         }

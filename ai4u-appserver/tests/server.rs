@@ -427,3 +427,114 @@ fn controllers_learn_the_real_episode_length() {
     engine.join().unwrap().unwrap();
     assert_eq!(*seen.lock().unwrap(), vec![40, 7]);
 }
+
+#[test]
+fn an_idle_agent_does_not_hold_up_one_in_mid_decision() {
+    // With a hold far longer than the step timeout, any tick held while another agent of the
+    // connection is still running would make its step fail.
+    let server = builder().idle_hold(Duration::from_secs(60)).step_timeout(Duration::from_secs(5)).bind().unwrap();
+    let opts = engine_opts(server.local_addr());
+    let engine = std::thread::spawn(move || {
+        let scene = LineScene::new(&["x", "y"], 0);
+        let r = Requestor::connect(
+            &opts,
+            scene,
+            ai4u_core::engine::DecisionDefaults { frame_skip: 4, repeat_action: false },
+        )?;
+        r.run().map(|(end, _)| end)
+    });
+    let handles = server.start(&["x", "y"], line_controllers(2)).unwrap();
+    let mut penv = ParallelEnv::new(handles).unwrap();
+    penv.reset(Some(1)).unwrap(); // x starts at 1, y at 2: y is done a step earlier
+    let mut steps = 0;
+    while !penv.agents().is_empty() {
+        let actions = penv.agents().iter().map(|id| (id.clone(), dx(1.0))).collect();
+        penv.step(&actions).unwrap();
+        steps += 1;
+    }
+    assert_eq!(steps, 4);
+    penv.close().unwrap();
+    engine.join().unwrap().unwrap();
+}
+
+#[test]
+fn an_engine_dying_while_the_controller_thinks_is_noticed_at_once() {
+    let server = builder().bind().unwrap();
+    let addr = server.local_addr();
+    let raw = std::thread::spawn(move || {
+        let mut e = raw_welcomed(addr, &["0"]);
+        let mut seq = 0;
+        loop {
+            e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)] }));
+            seq += 1;
+            if let Some(Message::Reply(r)) = e.recv() {
+                if matches!(r.commands[0].command, Command::Reset { .. }) {
+                    break;
+                }
+            }
+        }
+        // The first state of the episode; then the engine dies before any answer.
+        e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::NewEpisode, 0.0)] }));
+    });
+    let handles = server.start(&["0"], line_controllers(1)).unwrap();
+    let h = &handles[0];
+    h.request_reset(vec![]).unwrap();
+    raw.join().unwrap();
+    // No command is sent: the connection must notice the close on its own.
+    assert!(h.wait_disconnected(Duration::from_secs(5)), "the dead engine still holds agent 0");
+    // And a restarted engine may take the id again.
+    let engine = spawn_line_engine(engine_opts(addr), &["0"], 0);
+    h.request_reset(vec![]).unwrap();
+    h.stop().unwrap();
+    engine.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_tick_naming_an_agent_twice_is_a_protocol_error() {
+    let server = builder().bind().unwrap();
+    let addr = server.local_addr();
+    let raw = std::thread::spawn(move || {
+        let mut e = raw_welcomed(addr, &["0"]);
+        let s = RawEngine::state("0", AgentStatus::Idle, 0.0);
+        e.send(Message::Tick(Tick { seq: 0, agents: vec![s.clone(), s] }));
+        e.recv()
+    });
+    let _handles = server.start(&["0"], line_controllers(1)).unwrap();
+    assert_eq!(raw.join().unwrap(), Some(Message::Error { reason: "tick names agent `0` twice".into() }));
+}
+
+#[test]
+fn batches_refuse_the_same_agent_twice() {
+    let (handles, engine) = start_line(&["0", "1"], builder());
+    let twice = vec![handles[0].clone(), handles[1].clone(), handles[0].clone()];
+    assert_eq!(VecEnv::new(twice.clone()).err().unwrap().to_string(), "agent `0` appears twice");
+    assert_eq!(ParallelEnv::new(twice).err().unwrap().to_string(), "agent `0` appears twice");
+    handles.iter().for_each(|h| h.stop().unwrap());
+    engine.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_panicking_space_refuses_the_connection_with_the_panic() {
+    struct BadSpaces;
+    impl ai4u_controllers::Controller for BadSpaces {
+        fn action_space(&self) -> ai4u_core::spaces::Space {
+            panic!("no action space today")
+        }
+        fn observation_space(&self) -> ai4u_core::spaces::Space {
+            LineController { panic_on: None }.observation_space()
+        }
+        fn action_name(&self) -> &str {
+            "move"
+        }
+    }
+    let server = builder().connect_timeout(Duration::from_secs(1)).bind().unwrap();
+    let opts = engine_opts(server.local_addr());
+    let t = std::thread::spawn(move || Requestor::connect(&opts, LineScene::new(&["0"], 0), Default::default()).err());
+    let err = server.start(&["0"], vec![Box::new(BadSpaces)]).unwrap_err();
+    assert!(matches!(err, AppError::NotConfigured { .. }), "{err}");
+    let e = t.join().unwrap().expect("rejected");
+    assert_eq!(
+        e.to_string(),
+        "the controller rejected the connection: agent `0`: controller panicked in handle_configuration: no action space today"
+    );
+}

@@ -89,7 +89,8 @@ impl ScriptedPilot {
     fn decide(&self, obs: &Sample) -> Option<[f32; 4]> {
         let array = obs.get("array")?.as_f32()?;
         let vision = obs.get("vision")?.as_f32()?;
-        if array.len() < 2 || vision.len() != 100 {
+        // Index only what has the declared shapes; anything else gets the default action.
+        if array.ndim() != 1 || array.len() < 2 || vision.shape() != [10, 10, 1] {
             return None;
         }
         let dot = array[[0]];
