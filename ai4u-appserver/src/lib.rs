@@ -21,6 +21,7 @@ mod daemon;
 mod env;
 mod error;
 mod handle;
+mod legacy;
 pub mod plugin;
 mod reply;
 mod server;
@@ -101,6 +102,12 @@ impl AppServerBuilder {
         self.opts.agent_config.push(field);
         self
     }
+    /// Also serves scenes made with the original AI4U packages (their UDP text protocol, on
+    /// the same host and port number as the native TCP listener).
+    pub fn legacy_udp(mut self, on: bool) -> Self {
+        self.opts.legacy_udp = on;
+        self
+    }
     pub fn options(&self) -> &ServerOptions {
         &self.opts
     }
@@ -111,8 +118,20 @@ impl AppServerBuilder {
         let listener =
             std::net::TcpListener::bind(&addr).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
         listener.set_nonblocking(true).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
-        let local = listener.local_addr().map_err(|source| AppError::Bind { addr, source })?;
-        Ok(AppServer { opts: self.opts, listener, local })
+        let local = listener.local_addr().map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
+        // The UDP socket takes the port the TCP listener got (which matters for port 0).
+        let udp = if self.opts.legacy_udp {
+            let udp_addr = SocketAddr::new(local.ip(), local.port());
+            let socket = std::net::UdpSocket::bind(udp_addr)
+                .map_err(|source| AppError::Bind { addr: format!("udp://{udp_addr}"), source })?;
+            socket
+                .set_nonblocking(true)
+                .map_err(|source| AppError::Bind { addr: format!("udp://{udp_addr}"), source })?;
+            Some(socket)
+        } else {
+            None
+        };
+        Ok(AppServer { opts: self.opts, listener, udp, local })
     }
 
     /// [`bind`](Self::bind) then [`AppServer::start`].
@@ -125,6 +144,8 @@ impl AppServerBuilder {
 pub struct AppServer {
     opts: ServerOptions,
     listener: std::net::TcpListener,
+    /// The AI4U legacy UDP socket, when enabled.
+    udp: Option<std::net::UdpSocket>,
     local: SocketAddr,
 }
 
@@ -195,6 +216,8 @@ impl AppServer {
         });
         let shared = Arc::new(Shared::new(self.opts.clone(), inboxes.clone()));
         let listener = self.listener;
+        let udp = self.udp;
+        let legacy_shutdown = shutdown_rx.clone();
         // A current-thread runtime on a dedicated thread: one wakeup per network event,
         // no work stealing between cores on the latency-critical path.
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -205,6 +228,14 @@ impl AppServer {
             .name("ai4u-net".into())
             .spawn(move || {
                 runtime.block_on(async move {
+                    if let Some(socket) = udp {
+                        match tokio::net::UdpSocket::from_std(socket) {
+                            Ok(s) => {
+                                tokio::spawn(legacy::serve(s, shared.clone(), legacy_shutdown));
+                            }
+                            Err(e) => eprintln!("ai4u: cannot serve AI4U scenes over UDP: {e}"),
+                        }
+                    }
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => server::accept_loop(l, shared, shutdown_rx).await,
                         Err(e) => eprintln!("ai4u: cannot serve: {e}"),

@@ -36,6 +36,9 @@ pub struct ServerOptions {
     pub limits: Limits,
     /// Per-agent configuration sent in every Welcome (e.g. `max_steps`, `frame_skip`).
     pub agent_config: Vec<Field>,
+    /// Also serve scenes made with the original AI4U packages, over their UDP text
+    /// protocol on the same host and port number.
+    pub legacy_udp: bool,
 }
 
 impl Default for ServerOptions {
@@ -51,6 +54,7 @@ impl Default for ServerOptions {
             idle_hold: Duration::from_millis(100),
             limits: Limits::default(),
             agent_config: Vec::new(),
+            legacy_udp: false,
         }
     }
 }
@@ -61,7 +65,7 @@ pub(crate) struct Shared {
     /// Agent id -> its daemon's inbox, and the connection currently serving it.
     pub agents: HashMap<String, (Sender<DaemonMsg>, Mutex<Option<u64>>)>,
     pub order: Vec<String>,
-    next_conn: AtomicU64,
+    pub(crate) next_conn: AtomicU64,
 }
 
 impl Shared {
@@ -127,7 +131,7 @@ impl Drop for Registration {
 
 /// The episode length the agent will really have: the Welcome's `max_steps` override when
 /// the server sends one, else the engine's own.
-fn effective_max_steps(config: &[Field], declared: u32) -> u32 {
+pub(crate) fn effective_max_steps(config: &[Field], declared: u32) -> u32 {
     config
         .iter()
         .find(|f| f.name == "max_steps")

@@ -13,6 +13,7 @@
 //! This crate starts no threads and no runtimes.
 
 pub mod engine;
+pub mod legacy;
 pub mod metadata;
 pub mod spaces;
 pub mod value;

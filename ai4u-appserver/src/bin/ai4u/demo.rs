@@ -44,6 +44,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         token: None,
         connect_timeout: 30.0,
         step_timeout: 30.0,
+        legacy_udp: false,
     };
     let server = net.builder().bind()?;
     let addr = server.local_addr();

@@ -74,6 +74,9 @@ struct NetArgs {
     /// Seconds a reset or step may wait for the engine.
     #[arg(long, default_value_t = 60.0)]
     step_timeout: f64,
+    /// Also serve scenes made with the original AI4U packages (their UDP text protocol, same port).
+    #[arg(long)]
+    legacy_udp: bool,
 }
 
 impl NetArgs {
@@ -82,7 +85,8 @@ impl NetArgs {
             .host(self.host.clone())
             .port(self.port)
             .connect_timeout(Duration::from_secs_f64(self.connect_timeout))
-            .step_timeout(Duration::from_secs_f64(self.step_timeout));
+            .step_timeout(Duration::from_secs_f64(self.step_timeout))
+            .legacy_udp(self.legacy_udp);
         if let Some(m) = self.mode {
             b = b.mode(m.into());
         }
