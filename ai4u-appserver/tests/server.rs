@@ -139,23 +139,27 @@ fn raw_welcomed(addr: std::net::SocketAddr, ids: &[&str]) -> RawEngine {
     e
 }
 
+/// Reports agent "0" idle, tick after tick, until a reply resets it; returns the next seq.
+fn idle_until_reset(e: &mut RawEngine) -> u64 {
+    let mut seq = 0;
+    loop {
+        e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)] }));
+        seq += 1;
+        match e.recv() {
+            Some(Message::Reply(r)) if matches!(r.commands[0].command, Command::Reset { .. }) => return seq,
+            Some(Message::Reply(_)) => continue,
+            other => panic!("expected a reply, got {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn engine_dying_mid_step_fails_the_step_then_a_reconnect_resumes() {
     let server = builder().step_timeout(Duration::from_secs(5)).bind().unwrap();
     let addr = server.local_addr();
     let raw = std::thread::spawn(move || {
         let mut e = raw_welcomed(addr, &["0"]);
-        // Idle until the reset arrives.
-        let mut seq = 0;
-        loop {
-            e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)] }));
-            seq += 1;
-            match e.recv() {
-                Some(Message::Reply(r)) if matches!(r.commands[0].command, Command::Reset { .. }) => break,
-                Some(Message::Reply(_)) => continue,
-                other => panic!("{other:?}"),
-            }
-        }
+        let seq = idle_until_reset(&mut e);
         e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::NewEpisode, 0.0)] }));
         // Read the action, then die without answering.
         assert!(matches!(e.recv(), Some(Message::Reply(_))));
@@ -463,16 +467,7 @@ fn an_engine_dying_while_the_controller_thinks_is_noticed_at_once() {
     let addr = server.local_addr();
     let raw = std::thread::spawn(move || {
         let mut e = raw_welcomed(addr, &["0"]);
-        let mut seq = 0;
-        loop {
-            e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)] }));
-            seq += 1;
-            if let Some(Message::Reply(r)) = e.recv() {
-                if matches!(r.commands[0].command, Command::Reset { .. }) {
-                    break;
-                }
-            }
-        }
+        let seq = idle_until_reset(&mut e);
         // The first state of the episode; then the engine dies before any answer.
         e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::NewEpisode, 0.0)] }));
     });
