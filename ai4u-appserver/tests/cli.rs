@@ -148,9 +148,11 @@ fn serve_drives_the_headless_scene_process_and_seeded_runs_repeat() {
 
 #[test]
 fn killing_the_engine_mid_episode_ends_serve_with_a_clear_error() {
-    let (mut server, port, out) = serve(&["--ids", "0", "--episodes", "0", "--step-timeout", "10"]);
+    // Long episodes (standing still until 2000 steps) so that the kill, which follows the
+    // end of the first one, lands inside the second rather than between two.
+    let args = ["--ids", "0", "--episodes", "0", "--step-timeout", "10", "--policy", "noop", "--max-steps", "2000"];
+    let (mut server, port, out) = serve(&args);
     let mut engine = sim(port, &["--agents", "1"]);
-    // Wait until an episode has finished, so the kill lands inside a running one.
     let mut lines = out.lines();
     let start = Instant::now();
     loop {
