@@ -9,7 +9,7 @@ use ai4u_core::value::Field;
 use ai4u_core::wire::*;
 use common::*;
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn reset_and_step_round_trip() {
@@ -168,11 +168,10 @@ fn engine_dying_mid_step_fails_the_step_then_a_reconnect_resumes() {
     let handles = server.start(&["0"], line_controllers(1)).unwrap();
     let h = &handles[0];
     h.request_reset(vec![]).unwrap();
-    let t = Instant::now();
+    // A dead engine is reported as a disconnect (a stall would be a Timeout instead).
     let err = h.request_step(&dx(1.0)).unwrap_err();
     assert!(matches!(&err, AppError::Disconnected { id, .. } if id == "0"), "{err}");
     assert!(err.to_string().contains("engine closed the connection"), "{err}");
-    assert!(t.elapsed() < Duration::from_secs(5));
     raw.join().unwrap();
     // Later calls fail clearly too.
     assert!(matches!(h.request_step(&dx(1.0)), Err(AppError::Disconnected { .. })));
