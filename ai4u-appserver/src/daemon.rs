@@ -147,9 +147,6 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "a non-string panic payload".to_owned())
 }
 
-fn info_of(s: &AgentState) -> Info {
-    State::from_fields(s.fields.clone())
-}
 
 impl Daemon {
     /// Runs a controller callback, turning a panic into an error for this agent only.
@@ -370,10 +367,10 @@ impl Daemon {
         }
     }
 
-    fn on_state(&mut self, run: &mut Run, s: AgentState, stamp: u64) {
+    fn on_state(&mut self, run: &mut Run, mut s: AgentState, stamp: u64) {
         match std::mem::replace(&mut run.waiting, Waiting::None) {
             Waiting::Reset { reply, ticket, .. } if stamp >= ticket && s.status == AgentStatus::NewEpisode => {
-                let state = State::from_fields(s.fields.clone());
+                let state = State::from_fields(std::mem::take(&mut s.fields));
                 let r = self.guarded("reset_behavior", |c| {
                     c.handle_new_episode(&state);
                     c.reset_behavior(&state)
@@ -381,7 +378,7 @@ impl Daemon {
                 match r {
                     Ok(obs) => {
                         run.episode = true;
-                        reply.send(Ok((obs, info_of(&s))));
+                        reply.send(Ok((obs, state)));
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
@@ -411,8 +408,8 @@ impl Daemon {
     }
 
     /// Turns the state that answers a step into the user's [`StepResult`].
-    fn finish_step(&mut self, run: &mut Run, s: AgentState, reply: Reply<StepResult>) {
-        let state = State::from_fields(s.fields.clone());
+    fn finish_step(&mut self, run: &mut Run, mut s: AgentState, reply: Reply<StepResult>) {
+        let state = State::from_fields(std::mem::take(&mut s.fields));
         let ended = s.done || s.truncated;
         let r = self.guarded("observation", |c| {
             let obs = c.observation(&state)?;
@@ -427,7 +424,7 @@ impl Daemon {
         }
         let result = match r {
             Ok((obs, reward)) => {
-                Ok(StepResult { obs, reward, terminated: s.done, truncated: s.truncated && !s.done, info: info_of(&s) })
+                Ok(StepResult { obs, reward, terminated: s.done, truncated: s.truncated && !s.done, info: state })
             }
             Err(e) => {
                 self.maybe_fail(run, &e);
