@@ -147,7 +147,6 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "a non-string panic payload".to_owned())
 }
 
-
 impl Daemon {
     /// Runs a controller callback, turning a panic into an error for this agent only.
     fn guarded<T>(

@@ -165,6 +165,23 @@ fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
     Ok(())
 }
 
+/// Tells the engine what it did wrong (`Error`), then ends the connection with that reason.
+async fn protocol_error<T, W: AsyncWrite + Unpin>(
+    writer: &mut AsyncFrameWriter<W>,
+    reason: String,
+) -> Result<T, String> {
+    let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
+    Err(reason)
+}
+
+/// A read failed: a malformed frame gets an `Error` naming it; a broken socket has no one to tell.
+async fn wire_failure<T, W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, e: WireError) -> Result<T, String> {
+    match e {
+        WireError::Protocol(_) => protocol_error(writer, e.to_string()).await,
+        other => Err(other.to_string()),
+    }
+}
+
 async fn reject<W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, reason: String) -> Result<(), String> {
     let _ = writer.write_message(&Message::Reject { reason: reason.clone() }).await;
     let _ = writer.shutdown().await;
@@ -184,16 +201,10 @@ where
         Err(_) => return Err(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64())),
         Ok(Ok(Some(Message::Hello(h)))) => h,
         Ok(Ok(Some(other))) => {
-            let reason = format!("expected Hello, got {}", other.kind_name());
-            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
-            return Err(reason);
+            return protocol_error(&mut writer, format!("expected Hello, got {}", other.kind_name())).await
         }
         Ok(Ok(None)) => return Err("closed before its Hello".into()),
-        Ok(Err(e)) => {
-            let reason = e.to_string();
-            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
-            return Err(reason);
-        }
+        Ok(Err(e)) => return wire_failure(&mut writer, e).await,
     };
 
     if let Err(reason) = check_hello(&hello, opts) {
@@ -352,25 +363,17 @@ impl Session {
                             None => self.open_tick(t, index, daemons),
                         };
                         if let Err(reason) = opened {
-                            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
-                            return Err(reason);
+                            return protocol_error(writer, reason).await;
                         }
                     }
                     Ok(Some(Message::Bye { reason })) => return Ok(format!("engine said goodbye: {reason}")),
                     Ok(Some(Message::Error { reason })) => return Err(format!("engine reported an error: {reason}")),
                     Ok(Some(other)) => {
-                        let reason = format!("unexpected {} from the engine", other.kind_name());
-                        let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
-                        return Err(reason);
+                        return protocol_error(writer, format!("unexpected {} from the engine", other.kind_name()))
+                            .await
                     }
                     Ok(None) => return Err("engine closed the connection".into()),
-                    Err(e) => {
-                        let reason = e.to_string();
-                        if let WireError::Protocol(_) = e {
-                            let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
-                        }
-                        return Err(reason);
-                    }
+                    Err(e) => return wire_failure(writer, e).await,
                 },
             }
             self.send_reply(writer, false).await?;
