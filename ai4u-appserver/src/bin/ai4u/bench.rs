@@ -56,6 +56,23 @@ fn frame_sizes(agents: usize, width: usize) -> (usize, usize) {
     (wire::encode_to_vec(&tick).len() + 4, wire::encode_to_vec(&reply).len() + 4)
 }
 
+/// Calls per second of `f`: `warm` calls first, then as many as `seconds` allows, timed in
+/// chunks of `chunk` so the clock is not read on every call.
+fn rate_of<E>(seconds: f64, warm: u32, chunk: u32, mut f: impl FnMut() -> Result<(), E>) -> Result<f64, E> {
+    for _ in 0..warm {
+        f()?;
+    }
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed().as_secs_f64() < seconds {
+        for _ in 0..chunk {
+            f()?;
+        }
+        n += chunk as u64;
+    }
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
 /// Round trips per second of a plain framed ping-pong: the engine side sends `up` bytes,
 /// the server side answers `down` bytes. Both sides read the 4-byte length then the body,
 /// like the real thing, but nothing is decoded.
@@ -87,18 +104,7 @@ fn raw_ping_pong(up: usize, down: usize, seconds: f64) -> Result<f64> {
         c.write_all(&msg)?;
         c.read_exact(&mut back)
     };
-    for _ in 0..200 {
-        round(&mut c)?;
-    }
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed().as_secs_f64() < seconds {
-        for _ in 0..100 {
-            round(&mut c)?;
-        }
-        n += 100;
-    }
-    let rate = n as f64 / start.elapsed().as_secs_f64();
+    let rate = rate_of(seconds, 200, 100, || round(&mut c))?;
     drop(c);
     let _ = server.join();
     Ok(rate)
@@ -128,18 +134,7 @@ fn one_agent(width: usize, seconds: f64) -> Result<f64> {
     let h = &handles[0];
     let action = h.action_space().sample(&mut spaces::rng(1));
     h.request_reset(vec![])?;
-    for _ in 0..200 {
-        h.request_step(&action)?;
-    }
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed().as_secs_f64() < seconds {
-        for _ in 0..100 {
-            h.request_step(&action)?;
-        }
-        n += 100;
-    }
-    let rate = n as f64 / start.elapsed().as_secs_f64();
+    let rate = rate_of(seconds, 200, 100, || h.request_step(&action).map(drop))?;
     h.stop()?;
     let _ = engine.join();
     Ok(rate)
@@ -152,18 +147,7 @@ fn many_agents(agents: usize, width: usize, seconds: f64) -> Result<f64> {
     let actions = vec![action; agents];
     let mut venv = VecEnv::new(handles)?;
     venv.reset(None)?;
-    for _ in 0..50 {
-        venv.step(&actions)?;
-    }
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed().as_secs_f64() < seconds {
-        for _ in 0..20 {
-            venv.step(&actions)?;
-        }
-        n += 20;
-    }
-    let rate = n as f64 / start.elapsed().as_secs_f64();
+    let rate = rate_of(seconds, 50, 20, || venv.step(&actions).map(drop))?;
     venv.close()?;
     let _ = engine.join();
     Ok(rate)
