@@ -54,7 +54,7 @@ else
 fi
 
 # The C# and Godot suites drive the real server binary.
-cargo build --quiet -p ai4u-appserver --bin ai4u && export AI4U_BIN="$ROOT/target/debug/ai4u"
+cargo build --quiet -p ai4u-cli --bin ai4u && export AI4U_BIN="$ROOT/target/debug/ai4u"
 
 # ---------------------------------------------------------------- C# and Godot
 for suite in csharp godot; do

@@ -2,6 +2,8 @@
 //! once per test run with the same cargo and profile as this test, then loaded for real.
 
 mod common;
+#[path = "support/plugins.rs"]
+mod support;
 
 use ai4u_appserver::plugin::{Plugin, PluginError};
 use ai4u_appserver::AppError;
@@ -13,96 +15,7 @@ use ai4u_core::spaces::Sample;
 use ai4u_sim::SceneConfig;
 use common::*;
 use ndarray::{ArrayD, IxDyn};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-
-/// The built plugin libraries.
-struct Built {
-    example: PathBuf,
-    abi_mismatch: PathBuf,
-    no_symbols: PathBuf,
-    panicky: PathBuf,
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the crate is in the workspace").to_path_buf()
-}
-
-/// `<workspace target>/plugins`: the outer cargo keeps the main target dir locked while
-/// tests run, so plugins build into their own.
-fn plugin_target_dir() -> PathBuf {
-    let exe = Path::new(env!("CARGO_BIN_EXE_ai4u"));
-    exe.parent().and_then(Path::parent).expect("target/<profile>/ai4u").join("plugins")
-}
-
-fn cargo_build(manifest: &Path, extra: &[&str]) {
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.arg("build").arg("--manifest-path").arg(manifest).arg("--target-dir").arg(plugin_target_dir()).args(extra);
-    if !cfg!(debug_assertions) {
-        cmd.arg("--release");
-    }
-    let status = cmd.status().expect("cannot run cargo");
-    assert!(status.success(), "building {} failed", manifest.display());
-}
-
-fn lib_file(name: &str) -> PathBuf {
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
-    plugin_target_dir().join(profile).join(format!(
-        "{}{}{}",
-        std::env::consts::DLL_PREFIX,
-        name,
-        std::env::consts::DLL_SUFFIX
-    ))
-}
-
-/// Writes a small workspace for the test plugins (sources in `tests/plugins/`, the
-/// workspace's own `Cargo.lock`, so dependencies resolve to the server's versions).
-fn write_fixture_workspace() -> PathBuf {
-    let dir = plugin_target_dir().join("fixtures");
-    let root = workspace_root();
-    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins");
-    let toml_path = |p: &Path| p.display().to_string().replace('\\', "/");
-    for (name, deps) in [("abi_mismatch", false), ("no_symbols", false), ("panicky", true)] {
-        let crate_dir = dir.join(name);
-        std::fs::create_dir_all(&crate_dir).unwrap();
-        let mut manifest = format!(
-            "[package]\nname = \"ai4u-test-{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             [lib]\npath = \"{}\"\ncrate-type = [\"cdylib\"]\n\n[dependencies]\n",
-            name.replace('_', "-"),
-            toml_path(&sources.join(format!("{name}.rs"))),
-        );
-        if deps {
-            for dep in ["ai4u-controllers", "ai4u-core"] {
-                manifest.push_str(&format!("{dep} = {{ path = \"{}\" }}\n", toml_path(&root.join(dep))));
-            }
-        }
-        std::fs::write(crate_dir.join("Cargo.toml"), manifest).unwrap();
-    }
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        "[workspace]\nresolver = \"2\"\nmembers = [\"abi_mismatch\", \"no_symbols\", \"panicky\"]\n",
-    )
-    .unwrap();
-    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    dir
-}
-
-fn plugins() -> &'static Built {
-    static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        cargo_build(&workspace_root().join("examples/plugin/Cargo.toml"), &[]);
-        let fixtures = write_fixture_workspace();
-        cargo_build(&fixtures.join("Cargo.toml"), &["--workspace"]);
-        Built {
-            example: lib_file("ai4u_example_plugin"),
-            abi_mismatch: lib_file("ai4u_test_abi_mismatch"),
-            no_symbols: lib_file("ai4u_test_no_symbols"),
-            panicky: lib_file("ai4u_test_panicky"),
-        }
-    })
-}
+use support::{plugin_target_dir, plugins};
 
 fn create_err(p: &Plugin, name: &str) -> PluginError {
     match p.create(Some(name)) {
@@ -274,58 +187,4 @@ fn a_panic_in_a_plugin_callback_stops_only_its_agent() {
     engine.join().unwrap().unwrap();
     // The error outlives everything from the plugin and still displays.
     assert!(err.to_string().contains("boom at dx=0.5"), "{err}");
-}
-
-#[test]
-fn cli_plugin_inspect_prints_the_descriptor_and_controllers() {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_ai4u")).args(["plugin", "inspect"]).arg(&plugins().example).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains(&format!("ABI version:      {ABI_VERSION}")), "{stdout}");
-    assert!(stdout.contains("ai4u-controllers: 0.1.0"), "{stdout}");
-    assert!(stdout.contains(&format!("rustc:            {}", ai4u_controllers::plugin::RUSTC_VERSION)), "{stdout}");
-    assert!(stdout.contains("  samplescene (default): action `move`"), "{stdout}");
-    assert!(stdout.contains("  line: action `move` Box(-1, 1, (1,), float32)"), "{stdout}");
-
-    let out = Command::new(env!("CARGO_BIN_EXE_ai4u"))
-        .args(["plugin", "inspect"])
-        .arg(&plugins().abi_mismatch)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("the plugin has ABI version 999"), "{stderr}");
-}
-
-#[test]
-fn cli_serve_runs_a_plugin_controller_against_the_headless_scene() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ai4u"))
-        .args(["serve", "--port", "0", "--ids", "0", "--episodes", "1"])
-        .args(["--max-steps", "40", "--connect-timeout", "20", "--plugin"])
-        .arg(&plugins().example)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut addr = None;
-    let mut before = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(a) = line.strip_prefix("ai4u: listening on ") {
-            addr = Some(a.to_owned());
-            break;
-        }
-        before.push(line);
-    }
-    assert!(before.iter().any(|l| l.contains("controller `samplescene`")), "{before:?}");
-    let addr = addr.expect("the listening line");
-    let engine =
-        ai4u_sim::spawn_engine(ai4u_sim::engine_options(addr), SceneConfig::default(), DecisionDefaults::default());
-    let rest: Vec<String> = lines.map(Result::unwrap).collect();
-    let status = child.wait().unwrap();
-    let text = rest.join("\n");
-    assert!(status.success(), "{text}");
-    assert!(text.contains("agent 0 episode 1: return"), "{text}");
-    engine.join().unwrap().unwrap();
 }

@@ -32,7 +32,7 @@ NUNIT_FW="$(ls /usr/lib/cli/nunit.framework-2.6*/nunit.framework.dll 2>/dev/null
 
 # --- the controller binary for the end-to-end tests ---
 if [ -z "${AI4U_BIN:-}" ]; then
-    (cd "$REPO" && cargo build -q -p ai4u-appserver --bin ai4u) || fail "cargo build of the ai4u binary failed"
+    (cd "$REPO" && cargo build -q -p ai4u-cli --bin ai4u) || fail "cargo build of the ai4u binary failed"
     export AI4U_BIN="$REPO/target/debug/ai4u"
 fi
 # The tests run from $OUT: make a relative path absolute.

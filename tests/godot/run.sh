@@ -9,7 +9,7 @@
 # 4. live: the demo against the real `ai4u serve` (2 agents x 2 episodes), then the demo's
 #    failures: controller unreachable, token rejected, controller killed, controller silent
 #    (timeout), wrong reply seq and oversized frame (fake_controller.py).
-# Uses $AI4U_BIN when set, else builds it with `cargo build -p ai4u-appserver --bin ai4u`.
+# Uses $AI4U_BIN when set, else builds it with `cargo build -p ai4u-cli --bin ai4u`.
 # Last line: `godot: N passed, M failed`; exits nonzero on any failure.
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -70,7 +70,7 @@ if grep -nE "$G3_API" $G4_FILES >"$TMP/g3api.out"; then fail "godot 4 port uses 
 # ------------------------------------------------------------------ 4: live tests
 if [ -z "${AI4U_BIN:-}" ]; then
   AI4U_BIN="$ROOT/target/debug/ai4u"
-  cargo build -q -p ai4u-appserver --bin ai4u || fail "cargo build -p ai4u-appserver --bin ai4u"
+  cargo build -q -p ai4u-cli --bin ai4u || fail "cargo build -p ai4u-cli --bin ai4u"
 fi
 
 # Starts a controller command in the background; sets CTL_PID and PORT (from its first
