@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
     let pilot = ScriptedPilot;
     println!("possible agents: {:?}", env.possible_agents());
     for round in 1..=2 {
-        let (mut obs, _) = env.reset(Some(round * 100))?;
+        let (mut obs, _) = env.reset(Some(round * 100), None)?;
         let mut returns: BTreeMap<String, f32> = BTreeMap::new();
         let mut steps = 0;
         while !env.agents().is_empty() {

@@ -15,16 +15,28 @@ use ai4u_core::value::{Field, State};
 use ai4u_core::wire::{AgentState, AgentStatus, Command};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::num::NonZeroU64;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A command for the engine connection: (agent index in that connection, ticket, command).
-/// Resets and actions carry a fresh ticket; the connection stamps each state it forwards
-/// with the ticket of the last such command it delivered, so a daemon can tell the answer
-/// to its command from an earlier state that was reported again.
+/// Numbers the resets and actions a daemon sends (from 1, per daemon). The connection stamps
+/// each state it forwards with the ticket of the last such command it delivered (`None`
+/// before the first), so a daemon can tell the answer to its command from an earlier state
+/// that was reported again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Ticket(NonZeroU64);
+
+/// Whether a state stamped `stamp` comes after the command numbered `ticket` was delivered.
+fn answers(stamp: Option<Ticket>, ticket: Ticket) -> bool {
+    stamp.is_some_and(|s| s >= ticket)
+}
+
+/// A command for the engine connection.
 pub(crate) struct ConnCmd {
+    /// The agent's index in that connection.
     pub index: usize,
-    pub ticket: u64,
+    /// Set for resets and actions, whose answer the daemon waits for.
+    pub ticket: Option<Ticket>,
     /// `None` only acknowledges a group request that produced no command (it was refused).
     pub command: Option<Command>,
     pub group: Option<Arc<Group>>,
@@ -47,12 +59,12 @@ pub(crate) struct ConnLink {
 }
 
 impl ConnLink {
-    fn send(&self, ticket: u64, command: Option<Command>, group: Option<Arc<Group>>) -> bool {
+    fn send(&self, ticket: Option<Ticket>, command: Option<Command>, group: Option<Arc<Group>>) -> bool {
         self.tx.send(ConnCmd { index: self.index, ticket, command, group }).is_ok()
     }
 }
 
-pub(crate) use crate::reply::Reply;
+pub(crate) use crate::responder::Responder;
 
 pub(crate) enum DaemonMsg {
     /// An engine declared this agent. The answer goes back before the Welcome is sent.
@@ -63,28 +75,28 @@ pub(crate) enum DaemonMsg {
         done: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
     /// A state, stamped with the ticket of the last reset or action delivered before it.
-    State(AgentState, u64),
+    State(AgentState, Option<Ticket>),
     Disconnected {
         conn_id: u64,
         reason: String,
     },
     Reset {
         fields: Vec<Field>,
-        reply: Reply<(Sample, Info)>,
+        responder: Responder<(Sample, Info)>,
         group: Option<Arc<Group>>,
     },
     Step {
         action: Sample,
-        reply: Reply<StepResult>,
+        responder: Responder<StepResult>,
         group: Option<Arc<Group>>,
     },
     Control {
         command: Command,
-        reply: Reply<()>,
+        responder: Responder<()>,
     },
     /// Answered (true) once no engine serves this agent, or (false) at the deadline.
     WaitDisconnected {
-        reply: Sender<bool>,
+        responder: Sender<bool>,
         deadline: Instant,
     },
     Shutdown,
@@ -102,19 +114,19 @@ enum Waiting {
     /// A reset asked while no engine was connected: sent when one configures the agent.
     Connect {
         fields: Vec<Field>,
-        reply: Reply<(Sample, Info)>,
+        responder: Responder<(Sample, Info)>,
         deadline: Instant,
         group: Option<Arc<Group>>,
     },
     Reset {
-        reply: Reply<(Sample, Info)>,
+        responder: Responder<(Sample, Info)>,
         deadline: Instant,
-        ticket: u64,
+        ticket: Ticket,
     },
     Step {
-        reply: Reply<StepResult>,
+        responder: Responder<StepResult>,
         deadline: Instant,
-        ticket: u64,
+        ticket: Ticket,
     },
 }
 
@@ -131,8 +143,8 @@ struct Run {
     link: Option<ConnLink>,
     /// The last state of an episode that ended while no step was waiting (realtime).
     ended: Option<AgentState>,
-    /// The last ticket handed out.
-    ticket: u64,
+    /// The number of tickets handed out.
+    tickets: u64,
     disconnect_waiters: Vec<(Sender<bool>, Instant)>,
     waiting: Waiting,
     episode: bool,
@@ -165,7 +177,7 @@ impl Daemon {
         let mut run = Run {
             link: None,
             ended: None,
-            ticket: 0,
+            tickets: 0,
             disconnect_waiters: Vec::new(),
             waiting: Waiting::None,
             episode: false,
@@ -214,10 +226,11 @@ impl Daemon {
         match msg {
             DaemonMsg::Configure { link, max_steps, metadata, done } => {
                 let id = self.id.clone();
-                // The spaces are callbacks too, and may panic like any other.
+                // The spaces are callbacks too, and may panic like any other. The handle keeps
+                // its own copy (made once per connection, not per step).
                 let result = self.guarded("handle_configuration", |c| {
                     c.handle_configuration(&id, max_steps, &metadata)?;
-                    Ok((c.action_space(), c.observation_space()))
+                    Ok((c.action_space().clone(), c.observation_space().clone()))
                 });
                 match result {
                     Ok((action_space, observation_space)) => {
@@ -228,10 +241,10 @@ impl Daemon {
                         if let Some(ready) = self.ready.take() {
                             let _ = ready.send(Ready { index: self.index, action_space, observation_space });
                         }
-                        if let Waiting::Connect { fields, reply, group, .. } =
+                        if let Waiting::Connect { fields, responder, group, .. } =
                             std::mem::replace(&mut run.waiting, Waiting::None)
                         {
-                            self.send_reset(run, fields, reply, group);
+                            self.send_reset(run, fields, responder, group);
                         }
                     }
                     Err(e) => {
@@ -253,22 +266,22 @@ impl Daemon {
                 }
             }
             DaemonMsg::State(s, ticket) => self.on_state(run, s, ticket),
-            DaemonMsg::Reset { fields, reply, group } => {
+            DaemonMsg::Reset { fields, responder, group } => {
                 if let Some(reason) = &run.failed {
-                    reply.send(Err(AppError::Failed { id: self.id.clone(), reason: reason.clone() }));
+                    responder.send(Err(AppError::Failed { id: self.id.clone(), reason: reason.clone() }));
                     run.ack(group);
                 } else if run.link.is_none() {
-                    run.replace_waiting(Waiting::Connect {
+                    run.replace_waiting(&self.id, Waiting::Connect {
                         fields,
-                        reply,
+                        responder,
                         deadline: Instant::now() + self.timeout,
                         group,
                     });
                 } else {
-                    self.send_reset(run, fields, reply, group);
+                    self.send_reset(run, fields, responder, group);
                 }
             }
-            DaemonMsg::Step { action, reply, group } => {
+            DaemonMsg::Step { action, responder, group } => {
                 let refuse = if let Some(reason) = &run.failed {
                     Some(AppError::Failed { id: self.id.clone(), reason: reason.clone() })
                 } else if run.link.is_none() {
@@ -281,36 +294,36 @@ impl Daemon {
                     None
                 };
                 if let Some(e) = refuse {
-                    reply.send(Err(e));
+                    responder.send(Err(e));
                     run.ack(group);
                     return;
                 }
                 if let Some(last) = run.ended.take() {
                     // The episode is already over: report its end; the action is not applied.
-                    self.finish_step(run, last, reply);
+                    self.finish_step(run, last, responder);
                     run.ack(group);
                     return;
                 }
                 match self.guarded("step_behavior", |c| c.step_behavior(&action)) {
                     Ok(cmd) => {
                         if let Some(ticket) = run.send_ticketed(cmd, group) {
-                            run.replace_waiting(Waiting::Step {
-                                reply,
+                            run.replace_waiting(&self.id, Waiting::Step {
+                                responder,
                                 deadline: Instant::now() + self.timeout,
                                 ticket,
                             });
                         } else {
-                            reply.send(Err(self.gone()));
+                            responder.send(Err(self.gone()));
                         }
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
+                        responder.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
                         run.ack(group);
                     }
                 }
             }
-            DaemonMsg::Control { command, reply } => {
+            DaemonMsg::Control { command, responder } => {
                 match command {
                     Command::Pause => run.paused = true,
                     Command::Resume => run.paused = false,
@@ -324,13 +337,13 @@ impl Daemon {
                     _ => {}
                 }
                 let r = if run.link.is_none() || run.send(command) { Ok(()) } else { Err(self.gone()) };
-                reply.send(r);
+                responder.send(r);
             }
-            DaemonMsg::WaitDisconnected { reply, deadline } => {
+            DaemonMsg::WaitDisconnected { responder, deadline } => {
                 if run.link.is_none() {
-                    let _ = reply.send(true);
+                    let _ = responder.send(true);
                 } else {
-                    run.disconnect_waiters.push((reply, deadline));
+                    run.disconnect_waiters.push((responder, deadline));
                 }
             }
             DaemonMsg::Shutdown => unreachable!("handled by run()"),
@@ -345,15 +358,15 @@ impl Daemon {
         &mut self,
         run: &mut Run,
         fields: Vec<Field>,
-        reply: Reply<(Sample, Info)>,
+        responder: Responder<(Sample, Info)>,
         group: Option<Arc<Group>>,
     ) {
         run.paused = false;
         run.ended = None;
         if let Some(ticket) = run.send_ticketed(Command::Reset { fields }, group) {
-            run.replace_waiting(Waiting::Reset { reply, deadline: Instant::now() + self.timeout, ticket });
+            run.replace_waiting(&self.id, Waiting::Reset { responder, deadline: Instant::now() + self.timeout, ticket });
         } else {
-            reply.send(Err(self.gone()));
+            responder.send(Err(self.gone()));
         }
     }
 
@@ -366,9 +379,9 @@ impl Daemon {
         }
     }
 
-    fn on_state(&mut self, run: &mut Run, mut s: AgentState, stamp: u64) {
+    fn on_state(&mut self, run: &mut Run, mut s: AgentState, stamp: Option<Ticket>) {
         match std::mem::replace(&mut run.waiting, Waiting::None) {
-            Waiting::Reset { reply, ticket, .. } if stamp >= ticket && s.status == AgentStatus::NewEpisode => {
+            Waiting::Reset { responder, ticket, .. } if answers(stamp, ticket) && s.status == AgentStatus::NewEpisode => {
                 let state = State::from_fields(std::mem::take(&mut s.fields));
                 let r = self.guarded("reset_behavior", |c| {
                     c.handle_new_episode(&state);
@@ -377,26 +390,26 @@ impl Daemon {
                 match r {
                     Ok(obs) => {
                         run.episode = true;
-                        reply.send(Ok((obs, state)));
+                        responder.send(Ok((obs, state)));
                     }
                     Err(e) => {
                         self.maybe_fail(run, &e);
-                        reply.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
+                        responder.send(Err(AppError::Controller { id: self.id.clone(), source: e }));
                     }
                 }
             }
             // A state answers the step when it comes after our action, or when it ends the
             // episode whatever it answers: in realtime an episode can end while our action
             // is still on its way, and then that action will never be applied.
-            Waiting::Step { reply, ticket, .. }
-                if s.status == AgentStatus::Step && (stamp >= ticket || s.done || s.truncated) =>
+            Waiting::Step { responder, ticket, .. }
+                if s.status == AgentStatus::Step && (answers(stamp, ticket) || s.done || s.truncated) =>
             {
-                self.finish_step(run, s, reply);
+                self.finish_step(run, s, responder);
             }
-            Waiting::Step { reply, ticket, .. } if stamp >= ticket && s.status == AgentStatus::Idle => {
+            Waiting::Step { responder, ticket, .. } if answers(stamp, ticket) && s.status == AgentStatus::Idle => {
                 // The engine ended the episode on its own (e.g. a scene reload).
                 run.episode = false;
-                reply.send(Err(AppError::NoEpisode { id: self.id.clone() }));
+                responder.send(Err(AppError::NoEpisode { id: self.id.clone() }));
             }
             Waiting::None if run.episode && s.status == AgentStatus::Step && (s.done || s.truncated) => {
                 // Realtime: the episode ended between two requests; the next step reports it.
@@ -407,7 +420,7 @@ impl Daemon {
     }
 
     /// Turns the state that answers a step into the user's [`StepResult`].
-    fn finish_step(&mut self, run: &mut Run, mut s: AgentState, reply: Reply<StepResult>) {
+    fn finish_step(&mut self, run: &mut Run, mut s: AgentState, responder: Responder<StepResult>) {
         let state = State::from_fields(std::mem::take(&mut s.fields));
         let ended = s.done || s.truncated;
         let r = self.guarded("observation", |c| {
@@ -430,7 +443,7 @@ impl Daemon {
                 Err(AppError::Controller { id: self.id.clone(), source: e })
             }
         };
-        reply.send(result);
+        responder.send(result);
     }
 }
 
@@ -452,39 +465,39 @@ impl Run {
 
     /// Sends a command that expects no particular answer.
     fn send(&self, cmd: Command) -> bool {
-        self.link.as_ref().is_some_and(|l| l.send(0, Some(cmd), None))
+        self.link.as_ref().is_some_and(|l| l.send(None, Some(cmd), None))
     }
 
     /// Sends a reset or an action under a fresh ticket; `None` if no connection takes it.
-    fn send_ticketed(&mut self, cmd: Command, group: Option<Arc<Group>>) -> Option<u64> {
-        self.ticket += 1;
-        let ticket = self.ticket;
-        self.link.as_ref().is_some_and(|l| l.send(ticket, Some(cmd), group)).then_some(ticket)
+    fn send_ticketed(&mut self, cmd: Command, group: Option<Arc<Group>>) -> Option<Ticket> {
+        self.tickets += 1;
+        let ticket = Ticket(NonZeroU64::new(self.tickets).expect("tickets count from 1"));
+        self.link.as_ref().is_some_and(|l| l.send(Some(ticket), Some(cmd), group)).then_some(ticket)
     }
 
     /// Tells the connection a group request of ours was refused, so it stops waiting for it.
     fn ack(&self, group: Option<Arc<Group>>) {
         if let (Some(link), Some(g)) = (&self.link, group) {
-            link.send(0, None, Some(g));
+            link.send(None, None, Some(g));
         }
     }
 
     fn fail_waiting(&mut self, e: AppError) {
         match std::mem::replace(&mut self.waiting, Waiting::None) {
             Waiting::None => {}
-            Waiting::Connect { reply, .. } | Waiting::Reset { reply, .. } => {
-                reply.send(Err(e));
+            Waiting::Connect { responder, .. } | Waiting::Reset { responder, .. } => {
+                responder.send(Err(e));
             }
-            Waiting::Step { reply, .. } => {
-                reply.send(Err(e));
+            Waiting::Step { responder, .. } => {
+                responder.send(Err(e));
             }
         }
     }
 
     /// A new request replaces an older one still waiting: the older gets an error rather
     /// than silence (handles serialise requests, so this only happens across clones).
-    fn replace_waiting(&mut self, w: Waiting) {
-        self.fail_waiting(AppError::Usage("superseded by a newer request for the same agent".into()));
+    fn replace_waiting(&mut self, id: &str, w: Waiting) {
+        self.fail_waiting(AppError::Superseded { id: id.to_owned() });
         self.waiting = w;
     }
 }

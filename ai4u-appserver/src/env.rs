@@ -1,10 +1,14 @@
 //! Gymnasium-style environments on top of controller handles: [`Env`] for one agent,
 //! [`VecEnv`] for many stepped together, [`ParallelEnv`] for PettingZoo's Parallel API.
+//!
+//! All three take the same `reset(seed, options)`: a seed travels to the engine as the
+//! reset field `seed` (int), `options` are extra reset fields. In a batch, agent `i` gets
+//! `seed + i`, so a seeded batch starts the same way every time without repeating itself.
 
 use crate::daemon::{DaemonMsg, Group};
 use crate::error::{AppError, Result};
 use crate::handle::{ControllerHandle, Info, StepResult};
-use crate::reply::{Latch, Reply};
+use crate::responder::{Latch, Responder};
 use ai4u_core::spaces::{Sample, Space};
 use ai4u_core::value::Field;
 use std::collections::BTreeMap;
@@ -37,11 +41,11 @@ fn batch(handles: &[&ControllerHandle], requests: Vec<Request>) -> Vec<Result<An
         h.send_into(match req {
             Request::Reset(fields) => {
                 reset_ids.push(h.id());
-                DaemonMsg::Reset { fields, reply: Reply::batch(&resets, reset_ids.len() - 1), group }
+                DaemonMsg::Reset { fields, responder: Responder::batch(&resets, reset_ids.len() - 1), group }
             }
             Request::Step(action) => {
                 step_ids.push(h.id());
-                DaemonMsg::Step { action, reply: Reply::batch(&steps, step_ids.len() - 1), group }
+                DaemonMsg::Step { action, responder: Responder::batch(&steps, step_ids.len() - 1), group }
             }
         });
     }
@@ -66,13 +70,17 @@ pub trait Env {
     /// Starts an episode. A `seed` travels to the engine as the reset field `seed` (int),
     /// so a seeded scene starts the same way every time; `options` are extra reset fields.
     fn reset(&mut self, seed: Option<u64>, options: Option<Vec<Field>>) -> Result<(Sample, Info)>;
+    /// Takes one decision step with `action` (an element of the action space).
     fn step(&mut self, action: &Sample) -> Result<StepResult>;
+    /// The space actions belong to.
     fn action_space(&self) -> &Space;
+    /// The space observations belong to.
     fn observation_space(&self) -> &Space;
     /// Stops the agent in the engine.
     fn close(&mut self) -> Result<()>;
 }
 
+/// The reset fields for `options` plus `seed` (which wins over an option of that name).
 fn reset_fields(seed: Option<u64>, options: Option<Vec<Field>>) -> Vec<Field> {
     let mut fields = options.unwrap_or_default();
     if let Some(seed) = seed {
@@ -80,6 +88,11 @@ fn reset_fields(seed: Option<u64>, options: Option<Vec<Field>>) -> Vec<Field> {
         fields.push(Field::new("seed", seed as i64));
     }
     fields
+}
+
+/// Reset requests for `n` agents: agent `i` gets `seed + i` and the same options.
+fn reset_requests(n: usize, seed: Option<u64>, options: Option<Vec<Field>>) -> Vec<Request> {
+    (0..n).map(|i| Request::Reset(reset_fields(seed.map(|s| s.wrapping_add(i as u64)), options.clone()))).collect()
 }
 
 impl Env for ControllerHandle {
@@ -114,13 +127,46 @@ fn refuse_duplicates(handles: &[ControllerHandle]) -> Result<()> {
     Ok(())
 }
 
+/// The answers of a batch of resets, in order, or the first error.
+fn collect_resets(answers: Vec<Result<Answer>>) -> Result<Vec<(Sample, Info)>> {
+    answers
+        .into_iter()
+        .map(|a| match a? {
+            Answer::Reset(obs, info) => Ok((obs, info)),
+            Answer::Step(_) => unreachable!("only resets were sent"),
+        })
+        .collect()
+}
+
+/// The answers of a batch of steps (an autoreset answers as a step with reward 0 and both
+/// flags false), in order. Every answer is returned, so the caller can keep the bookkeeping
+/// of each agent right even when another one failed.
+fn collect_steps(answers: Vec<Result<Answer>>) -> Vec<Result<StepResult>> {
+    answers
+        .into_iter()
+        .map(|a| {
+            a.map(|a| match a {
+                Answer::Reset(obs, info) => {
+                    StepResult { obs, reward: 0.0, terminated: false, truncated: false, info }
+                }
+                Answer::Step(r) => r,
+            })
+        })
+        .collect()
+}
+
 /// What a [`VecEnv`] step returns: one entry per sub-environment, in order.
 #[derive(Debug, Clone)]
 pub struct VecStep {
+    /// Each sub-environment's observation (after an autoreset: the new episode's first).
     pub obs: Vec<Sample>,
+    /// Each sub-environment's reward for this step (0 for an autoreset).
     pub rewards: Vec<f32>,
+    /// Whether each sub-environment's episode ended by the task's rule at this step.
     pub terminated: Vec<bool>,
+    /// Whether each sub-environment's episode was cut off (max steps) at this step.
     pub truncated: Vec<bool>,
+    /// Each sub-environment's raw state fields.
     pub infos: Vec<Info>,
 }
 
@@ -134,13 +180,16 @@ pub struct VecStep {
 /// ignored and it is reset instead: that step returns the first observation of the new
 /// episode with reward 0 and both flags false. This is Gymnasium 1.x's default
 /// `AutoresetMode.NEXT_STEP`.
+///
+/// **Errors.** When one sub-environment fails, `step` returns the first error; the others'
+/// bookkeeping still advances, and the failed one is reset at the next step.
 pub struct VecEnv {
     envs: Vec<ControllerHandle>,
     needs_reset: Vec<bool>,
 }
 
 impl VecEnv {
-    /// At least one handle, all with the same spaces.
+    /// At least one handle, all with the same spaces, no agent twice.
     pub fn new(envs: Vec<ControllerHandle>) -> Result<VecEnv> {
         let Some(first) = envs.first() else {
             return Err(AppError::Usage("a VecEnv needs at least one environment".into()));
@@ -159,39 +208,39 @@ impl VecEnv {
         Ok(VecEnv { envs, needs_reset: vec![true; n] })
     }
 
+    /// The number of sub-environments.
     pub fn num_envs(&self) -> usize {
         self.envs.len()
     }
 
+    /// The action space of each sub-environment (they are identical).
     pub fn single_action_space(&self) -> &Space {
         self.envs[0].action_space()
     }
 
+    /// The observation space of each sub-environment (they are identical).
     pub fn single_observation_space(&self) -> &Space {
         self.envs[0].observation_space()
     }
 
-    fn handles(&self) -> Vec<&ControllerHandle> {
+    /// The sub-environments' handles, in order.
+    pub fn handles(&self) -> &[ControllerHandle] {
+        &self.envs
+    }
+
+    fn refs(&self) -> Vec<&ControllerHandle> {
         self.envs.iter().collect()
     }
 
-    /// Resets every sub-environment; with a seed, sub-environment `i` gets `seed + i`.
-    pub fn reset(&mut self, seed: Option<u64>) -> Result<(Vec<Sample>, Vec<Info>)> {
-        let requests =
-            (0..self.envs.len()).map(|i| Request::Reset(reset_fields(seed.map(|s| s + i as u64), None))).collect();
-        let mut obs = Vec::with_capacity(self.envs.len());
-        let mut infos = Vec::with_capacity(self.envs.len());
-        for answer in batch(&self.handles(), requests) {
-            match answer? {
-                Answer::Reset(o, i) => {
-                    obs.push(o);
-                    infos.push(i);
-                }
-                Answer::Step(_) => unreachable!("only resets were sent"),
-            }
+    /// Resets every sub-environment; with a seed, sub-environment `i` gets `seed + i`;
+    /// `options` go to every one.
+    pub fn reset(&mut self, seed: Option<u64>, options: Option<Vec<Field>>) -> Result<(Vec<Sample>, Vec<Info>)> {
+        let answers = batch(&self.refs(), reset_requests(self.envs.len(), seed, options));
+        // Whatever happens, the next step must reset anyone whose reset did not succeed.
+        for (r, a) in self.needs_reset.iter_mut().zip(&answers) {
+            *r = a.is_err();
         }
-        self.needs_reset.iter_mut().for_each(|r| *r = false);
-        Ok((obs, infos))
+        Ok(collect_resets(answers)?.into_iter().unzip())
     }
 
     /// Steps every sub-environment with its action (see the autoreset rule above).
@@ -213,24 +262,21 @@ impl VecEnv {
             infos: Vec::with_capacity(n),
         };
         let mut first_error = None;
-        for (i, answer) in batch(&self.handles(), requests).into_iter().enumerate() {
-            let (obs, reward, terminated, truncated, info) = match answer {
-                Ok(Answer::Reset(obs, info)) => (obs, 0.0, false, false, info),
-                Ok(Answer::Step(r)) => (r.obs, r.reward, r.terminated, r.truncated, r.info),
+        for (i, result) in collect_steps(batch(&self.refs(), requests)).into_iter().enumerate() {
+            match result {
+                Ok(r) => {
+                    self.needs_reset[i] = r.ended();
+                    out.obs.push(r.obs);
+                    out.rewards.push(r.reward);
+                    out.terminated.push(r.terminated);
+                    out.truncated.push(r.truncated);
+                    out.infos.push(r.info);
+                }
                 Err(e) => {
-                    // Keep every other sub-environment's bookkeeping right; a failed one
-                    // starts over with a reset.
                     self.needs_reset[i] = true;
                     first_error.get_or_insert(e);
-                    continue;
                 }
-            };
-            self.needs_reset[i] = terminated || truncated;
-            out.obs.push(obs);
-            out.rewards.push(reward);
-            out.terminated.push(terminated);
-            out.truncated.push(truncated);
-            out.infos.push(info);
+            }
         }
         match first_error {
             Some(e) => Err(e),
@@ -238,27 +284,48 @@ impl VecEnv {
         }
     }
 
-    /// Stops every agent.
+    /// Stops every agent (all are tried; the first error is returned).
     pub fn close(&mut self) -> Result<()> {
-        self.envs.iter().try_for_each(|e| e.stop())
+        stop_all(self.envs.iter())
     }
+}
+
+/// Stops every handle even if one fails, and returns the first failure.
+fn stop_all<'a>(handles: impl Iterator<Item = &'a ControllerHandle>) -> Result<()> {
+    let mut first_error = None;
+    for h in handles {
+        if let Err(e) = h.stop() {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// What a [`ParallelEnv`] step returns, keyed by agent id (PettingZoo's five dicts).
 #[derive(Debug, Clone, Default)]
 pub struct ParallelStep {
+    /// Each stepped agent's observation.
     pub observations: BTreeMap<String, Sample>,
+    /// Each stepped agent's reward for this step.
     pub rewards: BTreeMap<String, f32>,
+    /// Whether each stepped agent's episode ended by the task's rule.
     pub terminations: BTreeMap<String, bool>,
+    /// Whether each stepped agent's episode was cut off (max steps).
     pub truncations: BTreeMap<String, bool>,
+    /// Each stepped agent's raw state fields.
     pub infos: BTreeMap<String, Info>,
 }
+
+/// The observations and infos of a [`ParallelEnv::reset`], keyed by agent id.
+pub type ParallelReset = (BTreeMap<String, Sample>, BTreeMap<String, Info>);
 
 /// PettingZoo's Parallel API over several agents: every live agent acts at once.
 ///
 /// `possible_agents` are all ids; `agents` are those whose episode is still running: an
 /// agent that terminates or truncates leaves `agents` after the step that ended it, and
-/// `reset` brings everyone back.
+/// `reset` brings everyone back. An agent whose step fails leaves `agents` too (its episode
+/// is in an unknown state); the others' bookkeeping is kept, and `step` returns the first
+/// error.
 pub struct ParallelEnv {
     handles: BTreeMap<String, ControllerHandle>,
     possible: Vec<String>,
@@ -266,6 +333,7 @@ pub struct ParallelEnv {
 }
 
 impl ParallelEnv {
+    /// At least one handle, no agent twice; the spaces may differ per agent.
     pub fn new(handles: Vec<ControllerHandle>) -> Result<ParallelEnv> {
         if handles.is_empty() {
             return Err(AppError::Usage("a ParallelEnv needs at least one agent".into()));
@@ -279,36 +347,38 @@ impl ParallelEnv {
         })
     }
 
+    /// Every agent id, in the order the handles were given.
     pub fn possible_agents(&self) -> &[String] {
         &self.possible
     }
 
+    /// The agents whose episode is running.
     pub fn agents(&self) -> &[String] {
         &self.agents
     }
 
+    /// An agent's action space; `None` for an unknown id.
     pub fn action_space(&self, agent: &str) -> Option<&Space> {
         self.handles.get(agent).map(|h| h.action_space())
     }
 
+    /// An agent's observation space; `None` for an unknown id.
     pub fn observation_space(&self, agent: &str) -> Option<&Space> {
         self.handles.get(agent).map(|h| h.observation_space())
     }
 
-    /// Resets every agent; with a seed, the `i`-th possible agent gets `seed + i`.
-    pub fn reset(&mut self, seed: Option<u64>) -> Result<(BTreeMap<String, Sample>, BTreeMap<String, Info>)> {
+    /// Resets every agent; with a seed, the `i`-th possible agent gets `seed + i`; `options`
+    /// go to every agent. The agents whose reset succeeded are live afterwards.
+    pub fn reset(&mut self, seed: Option<u64>, options: Option<Vec<Field>>) -> Result<ParallelReset> {
         let handles: Vec<&ControllerHandle> = self.possible.iter().map(|id| &self.handles[id]).collect();
-        let requests =
-            (0..handles.len()).map(|i| Request::Reset(reset_fields(seed.map(|s| s + i as u64), None))).collect();
+        let answers = batch(&handles, reset_requests(handles.len(), seed, options));
+        self.agents = self.possible.iter().zip(&answers).filter(|(_, a)| a.is_ok()).map(|(id, _)| id.clone()).collect();
         let mut obs = BTreeMap::new();
         let mut infos = BTreeMap::new();
-        for (id, answer) in self.possible.iter().zip(batch(&handles, requests)) {
-            if let Answer::Reset(o, i) = answer? {
-                obs.insert(id.clone(), o);
-                infos.insert(id.clone(), i);
-            }
+        for (id, (o, i)) in self.possible.iter().zip(collect_resets(answers)?) {
+            obs.insert(id.clone(), o);
+            infos.insert(id.clone(), i);
         }
-        self.agents = self.possible.clone();
         Ok((obs, infos))
     }
 
@@ -325,14 +395,21 @@ impl ParallelEnv {
         if let Some(missing) = self.agents.iter().find(|id| !actions.contains_key(*id)) {
             return Err(AppError::Usage(format!("no action for live agent `{missing}`")));
         }
-        let live = self.agents.clone();
+        let live = std::mem::take(&mut self.agents);
         let handles: Vec<&ControllerHandle> = live.iter().map(|id| &self.handles[id]).collect();
         let requests = live.iter().map(|id| Request::Step(actions[id].clone())).collect();
         let mut out = ParallelStep::default();
-        for (id, answer) in live.iter().zip(batch(&handles, requests)) {
-            let Answer::Step(r) = answer? else { unreachable!("only steps were sent") };
-            if r.done() {
-                self.agents.retain(|a| a != id);
+        let mut first_error = None;
+        for (id, result) in live.iter().zip(collect_steps(batch(&handles, requests))) {
+            let r = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    continue;
+                }
+            };
+            if !r.ended() {
+                self.agents.push(id.clone());
             }
             out.observations.insert(id.clone(), r.obs);
             out.rewards.insert(id.clone(), r.reward);
@@ -340,11 +417,14 @@ impl ParallelEnv {
             out.truncations.insert(id.clone(), r.truncated);
             out.infos.insert(id.clone(), r.info);
         }
-        Ok(out)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
     }
 
-    /// Stops every agent.
+    /// Stops every agent (all are tried; the first error is returned).
     pub fn close(&mut self) -> Result<()> {
-        self.handles.values().try_for_each(|h| h.stop())
+        stop_all(self.handles.values())
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::daemon::DaemonMsg;
 use crate::error::{AppError, Result};
-use crate::reply::Reply;
+use crate::responder::Responder;
 use crate::ServerGuard;
 use ai4u_core::spaces::{Sample, Space};
 use ai4u_core::value::{Field, State};
@@ -18,6 +18,7 @@ pub type Info = State;
 /// What a step returns, as Gymnasium's `step`.
 #[derive(Debug, Clone)]
 pub struct StepResult {
+    /// The observation after the step, from the controller's `observation`.
     pub obs: Sample,
     /// Reward summed over the frames of this decision (after the controller's `reward`).
     pub reward: f32,
@@ -25,12 +26,14 @@ pub struct StepResult {
     pub terminated: bool,
     /// The episode was cut off (max steps) without ending by the task's rule.
     pub truncated: bool,
+    /// The engine's raw state fields after the step.
     pub info: Info,
 }
 
 impl StepResult {
-    /// True when the episode is over either way.
-    pub fn done(&self) -> bool {
+    /// True when the episode is over either way (terminated or truncated). Named `ended`,
+    /// not `done`: on the wire `done` means terminated only.
+    pub fn ended(&self) -> bool {
         self.terminated || self.truncated
     }
 }
@@ -84,26 +87,29 @@ impl<T> Pending<T> {
 }
 
 impl ControllerHandle {
+    /// The agent id.
     pub fn id(&self) -> &str {
         &self.id
     }
 
+    /// The action space, as the controller gave it when the engine first configured the agent.
     pub fn action_space(&self) -> &Space {
         &self.action_space
     }
 
+    /// The observation space, as the controller gave it when the engine first configured the agent.
     pub fn observation_space(&self) -> &Space {
         &self.observation_space
     }
 
-    fn send<T>(&self, make: impl FnOnce(Reply<T>) -> DaemonMsg) -> Result<Pending<T>> {
+    fn send<T>(&self, make: impl FnOnce(Responder<T>) -> DaemonMsg) -> Result<Pending<T>> {
         let (tx, rx) = bounded(1);
-        self.tx.send(make(Reply::channel(tx))).map_err(|_| AppError::ServerGone)?;
+        self.tx.send(make(Responder::channel(tx))).map_err(|_| AppError::ServerGone)?;
         Ok(Pending { id: self.id.clone(), rx, timeout: self.timeout })
     }
 
-    /// Sends a request whose answer goes to `reply` (a batch slot). If the daemon is gone
-    /// the request is dropped, and with it the reply, which then answers `ServerGone`.
+    /// Sends a request whose answer goes to its responder (a batch slot). If the daemon is
+    /// gone the request is dropped, and with it the responder, which then answers `ServerGone`.
     pub(crate) fn send_into(&self, msg: DaemonMsg) {
         let _ = self.tx.send(msg);
     }
@@ -116,7 +122,7 @@ impl ControllerHandle {
 
     /// Sends a reset without waiting for it (to reset many agents at once).
     pub fn send_reset(&self, fields: Vec<Field>) -> Result<Pending<(Sample, Info)>> {
-        self.send(|reply| DaemonMsg::Reset { fields, reply, group: None })
+        self.send(|responder| DaemonMsg::Reset { fields, responder, group: None })
     }
 
     /// Takes one decision step with `action` (an element of the action space).
@@ -126,11 +132,11 @@ impl ControllerHandle {
 
     /// Sends a step without waiting for it (to step many agents at once).
     pub fn send_step(&self, action: Sample) -> Result<Pending<StepResult>> {
-        self.send(|reply| DaemonMsg::Step { action, reply, group: None })
+        self.send(|responder| DaemonMsg::Step { action, responder, group: None })
     }
 
     fn control(&self, command: Command) -> Result<()> {
-        self.send(|reply| DaemonMsg::Control { command, reply })?.wait()
+        self.send(|responder| DaemonMsg::Control { command, responder })?.wait()
     }
 
     /// Pauses the agent in the engine; steps fail until [`ControllerHandle::resume`].
@@ -138,6 +144,7 @@ impl ControllerHandle {
         self.control(Command::Pause)
     }
 
+    /// Resumes a paused agent.
     pub fn resume(&self) -> Result<()> {
         self.control(Command::Resume)
     }
@@ -146,7 +153,7 @@ impl ControllerHandle {
     /// `timeout`. True if it is disconnected.
     pub fn wait_disconnected(&self, timeout: Duration) -> bool {
         let (tx, rx) = bounded(1);
-        let msg = DaemonMsg::WaitDisconnected { reply: tx, deadline: std::time::Instant::now() + timeout };
+        let msg = DaemonMsg::WaitDisconnected { responder: tx, deadline: std::time::Instant::now() + timeout };
         if self.tx.send(msg).is_err() {
             return true;
         }

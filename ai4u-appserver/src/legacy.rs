@@ -7,7 +7,7 @@
 //! (`__waitnewaction__` while running, `__noop__` while waiting). UDP has no close, so an
 //! agent silent for longer than the step timeout is treated as disconnected.
 
-use crate::daemon::{ConnCmd, ConnLink, DaemonMsg};
+use crate::daemon::{ConnCmd, ConnLink, DaemonMsg, Ticket};
 use crate::server::Shared;
 use ai4u_core::legacy::{self, command, value_args};
 use ai4u_core::metadata::ModelMetadata;
@@ -27,9 +27,9 @@ struct Agent {
     conn_id: u64,
     peer: SocketAddr,
     rx: UnboundedReceiver<ConnCmd>,
-    pending: VecDeque<(u64, Command)>,
+    pending: VecDeque<(Option<Ticket>, Command)>,
     /// Ticket of the last reset or action delivered (see `daemon.rs`).
-    delivered: u64,
+    delivered: Option<Ticket>,
     /// A restart was sent: the next step message is the episode's first state.
     restarting: bool,
     paused: bool,
@@ -223,7 +223,7 @@ async fn configure(
             peer,
             rx,
             pending: VecDeque::new(),
-            delivered: 0,
+            delivered: None,
             restarting: false,
             paused: false,
             shapes,
@@ -245,7 +245,7 @@ fn restart(fields: &[Field]) -> String {
 
 fn deliver(agent: &mut Agent) -> Option<Command> {
     let (ticket, cmd) = agent.pending.pop_front()?;
-    if ticket > 0 {
+    if ticket.is_some() {
         agent.delivered = ticket;
     }
     Some(cmd)

@@ -17,16 +17,18 @@
 //! Options (host, port, mode, timeouts, token, per-agent config) go through
 //! [`AppServer::builder`]. `docs/ARCHITECTURE.md` maps the threads and channels.
 
+#![warn(missing_docs)]
+
 mod daemon;
 mod env;
 mod error;
 mod handle;
 mod legacy;
 pub mod plugin;
-mod reply;
+mod responder;
 mod server;
 
-pub use env::{Env, ParallelEnv, ParallelStep, VecEnv, VecStep};
+pub use env::{Env, ParallelEnv, ParallelReset, ParallelStep, VecEnv, VecStep};
 pub use error::{AppError, Result};
 pub use handle::{ControllerHandle, Info, Pending, StepResult};
 pub use plugin::{Plugin, PluginController, PluginError};
@@ -55,6 +57,8 @@ pub struct AppServerBuilder {
 }
 
 impl AppServerBuilder {
+    /// The address to listen on (default `127.0.0.1`; `0.0.0.0` accepts engines from other
+    /// machines, and should go with a [`token`](Self::token)).
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.opts.host = host.into();
         self
@@ -74,14 +78,18 @@ impl AppServerBuilder {
         self.opts.token = Some(token.into());
         self
     }
+    /// How long [`AppServer::start`] waits for engines to configure every id (default 60 s).
     pub fn connect_timeout(mut self, t: Duration) -> Self {
         self.opts.connect_timeout = t;
         self
     }
+    /// How long a reset or step waits for the engine's answer before it fails with
+    /// [`AppError::Timeout`] (default 60 s).
     pub fn step_timeout(mut self, t: Duration) -> Self {
         self.opts.step_timeout = t;
         self
     }
+    /// How long a new connection may take to send its Hello before it is closed (default 10 s).
     pub fn handshake_timeout(mut self, t: Duration) -> Self {
         self.opts.handshake_timeout = t;
         self
@@ -92,6 +100,7 @@ impl AppServerBuilder {
         self.opts.idle_hold = t;
         self
     }
+    /// Size limits checked on every frame before anything is allocated.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.opts.limits = limits;
         self
@@ -108,6 +117,7 @@ impl AppServerBuilder {
         self.opts.legacy_udp = on;
         self
     }
+    /// The options built so far.
     pub fn options(&self) -> &ServerOptions {
         &self.opts
     }
@@ -165,6 +175,8 @@ impl Drop for ServerGuard {
 }
 
 impl AppServer {
+    /// Starts building a server with the default options (`127.0.0.1:8080`, lockstep unless
+    /// an engine asks for realtime, 60 s timeouts).
     pub fn builder() -> AppServerBuilder {
         AppServerBuilder::default()
     }
@@ -204,7 +216,7 @@ impl AppServer {
             std::thread::Builder::new()
                 .name(format!("ai4u-agent-{id}"))
                 .spawn(move || daemon.run())
-                .map_err(|e| AppError::Usage(format!("cannot start a daemon thread: {e}")))?;
+                .map_err(|source| AppError::Spawn { what: format!("the daemon thread of agent `{id}`"), source })?;
             inboxes.push((id.to_string(), tx));
         }
         drop(ready_tx);
@@ -223,7 +235,7 @@ impl AppServer {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| AppError::Usage(format!("cannot start the network runtime: {e}")))?;
+            .map_err(|source| AppError::Spawn { what: "the network runtime".into(), source })?;
         std::thread::Builder::new()
             .name("ai4u-net".into())
             .spawn(move || {
@@ -242,7 +254,7 @@ impl AppServer {
                     }
                 })
             })
-            .map_err(|e| AppError::Usage(format!("cannot start the network thread: {e}")))?;
+            .map_err(|source| AppError::Spawn { what: "the network thread".into(), source })?;
 
         let deadline = Instant::now() + self.opts.connect_timeout;
         let mut spaces: Vec<Option<Ready>> = (0..ids.len()).map(|_| None).collect();

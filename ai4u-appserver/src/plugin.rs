@@ -35,40 +35,112 @@ use std::sync::Arc;
 /// Why a plugin could not be loaded or a controller not created. Every variant names the
 /// plugin file.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PluginError {
     /// The file could not be opened as a shared library.
     #[error("{}: not a loadable library: {source}", path.display())]
-    NotALibrary { path: PathBuf, source: libloading::Error },
+    NotALibrary {
+        /// The plugin file.
+        path: PathBuf,
+        /// The loader's reason.
+        source: libloading::Error,
+    },
     /// A symbol of the plugin ABI is missing.
     #[error("{}: not an ai4u controller plugin: symbol `{symbol}` is missing ({source})", path.display())]
-    MissingSymbol { path: PathBuf, symbol: &'static str, source: libloading::Error },
+    MissingSymbol {
+        /// The plugin file.
+        path: PathBuf,
+        /// The missing symbol.
+        symbol: &'static str,
+        /// The loader's reason.
+        source: libloading::Error,
+    },
     /// The descriptor does not start with the ai4u magic.
     #[error("{}: not an ai4u controller plugin: `{}` starts with {found:02x?}, not {:02x?} (\"AI4UPLUG\")", path.display(), abi::DESCRIPTOR_SYMBOL, MAGIC)]
-    BadMagic { path: PathBuf, found: [u8; 8] },
+    BadMagic {
+        /// The plugin file.
+        path: PathBuf,
+        /// The first 8 bytes found.
+        found: [u8; 8],
+    },
     /// The plugin speaks another plugin ABI version.
     #[error("{}: plugin ABI version mismatch: the plugin has ABI version {plugin}, this server speaks ABI version {server}; rebuild the plugin against ai4u-controllers {}", path.display(), CONTROLLERS_VERSION)]
-    AbiVersion { path: PathBuf, plugin: u32, server: u32 },
+    AbiVersion {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's value.
+        plugin: u32,
+        /// This server's value.
+        server: u32,
+    },
     /// The plugin was built by another rustc.
     #[error("{}: compiler mismatch: the plugin was built by `{plugin}`, this server by `{server}`; Rust trait objects only cross between builds of the same compiler: rebuild the plugin with `{server}`", path.display())]
-    Compiler { path: PathBuf, plugin: String, server: String },
+    Compiler {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's value.
+        plugin: String,
+        /// This server's value.
+        server: String,
+    },
     /// The plugin was built against another ai4u-controllers.
     #[error("{}: ai4u-controllers version mismatch: the plugin was built against {plugin}, this server has {server}; rebuild the plugin against ai4u-controllers {server}", path.display())]
-    CrateVersion { path: PathBuf, plugin: String, server: String },
+    CrateVersion {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's value.
+        plugin: String,
+        /// This server's value.
+        server: String,
+    },
     /// Types crossing the boundary have different sizes in the plugin.
     #[error("{}: type layout mismatch (fingerprint {plugin:#018x} in the plugin, {server:#018x} here): build the plugin with the server's Cargo.lock", path.display())]
-    Layout { path: PathBuf, plugin: u64, server: u64 },
+    Layout {
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's value.
+        plugin: u64,
+        /// This server's value.
+        server: u64,
+    },
     /// The descriptor is shorter than this ABI version's.
     #[error("{}: corrupt descriptor: it declares {size} bytes, ABI version {} has {expected}", path.display(), ABI_VERSION)]
-    Corrupt { path: PathBuf, size: u32, expected: usize },
+    Corrupt {
+        /// The plugin file.
+        path: PathBuf,
+        /// The size the descriptor declares.
+        size: u32,
+        /// The size this ABI version has.
+        expected: usize,
+    },
     /// The plugin offers no controller, or a name that is not UTF-8.
     #[error("{}: bad controller table: {reason}", path.display())]
-    BadTable { path: PathBuf, reason: String },
+    BadTable {
+        /// The plugin file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// No controller of that name.
     #[error("{}: no controller named `{name}` (available: {})", path.display(), available.join(", "))]
-    UnknownController { path: PathBuf, name: String, available: Vec<String> },
+    UnknownController {
+        /// The plugin file.
+        path: PathBuf,
+        /// The controller name asked for.
+        name: String,
+        /// The names the plugin offers.
+        available: Vec<String>,
+    },
     /// The controller's constructor panicked (or returned nothing).
     #[error("{}: the constructor of controller `{name}` panicked: {message}", path.display())]
-    ConstructorFailed { path: PathBuf, name: String, message: String },
+    ConstructorFailed {
+        /// The plugin file.
+        path: PathBuf,
+        /// The controller name asked for.
+        name: String,
+        /// The panic's message.
+        message: String,
+    },
 }
 
 /// What a plugin's descriptor says, once checked.
@@ -380,12 +452,12 @@ impl PluginController {
 }
 
 impl Controller for PluginController {
-    fn action_space(&self) -> Space {
+    fn action_space(&self) -> &Space {
         let r = self.inner.action_space();
         self.rethrow();
         r
     }
-    fn observation_space(&self) -> Space {
+    fn observation_space(&self) -> &Space {
         let r = self.inner.observation_space();
         self.rethrow();
         r

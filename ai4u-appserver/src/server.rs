@@ -5,7 +5,7 @@
 //! Invariants: an agent id is served by at most one connection at a time; every tick gets
 //! exactly one reply, in order; a connection's failure reaches only its own agents.
 
-use crate::daemon::{ConnCmd, ConnLink, DaemonMsg, Group};
+use crate::daemon::{ConnCmd, ConnLink, DaemonMsg, Group, Ticket};
 use ai4u_core::value::Field;
 use ai4u_core::wire::*;
 use crossbeam_channel::Sender;
@@ -17,13 +17,18 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Settings of an appserver; build them with [`AppServer::builder`](crate::AppServer::builder).
+/// Settings of an appserver; build them with [`AppServer::builder`](crate::AppServer::builder)
+/// (new settings may be added, so the struct cannot be built literally).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServerOptions {
+    /// The address to listen on.
     pub host: String,
+    /// The TCP port (0 picks a free one); the legacy UDP front end uses the same number.
     pub port: u16,
     /// `None` = each engine's wish; `Some` = this mode for every connection.
     pub mode: Option<Mode>,
+    /// When set, engines must present this token in their Hello.
     pub token: Option<String>,
     /// How long `start` waits for engines to configure every id.
     pub connect_timeout: Duration,
@@ -33,6 +38,7 @@ pub struct ServerOptions {
     pub handshake_timeout: Duration,
     /// Lockstep: how long a tick in which no agent needs an action is held before Wait.
     pub idle_hold: Duration,
+    /// Frame size and collection limits, checked before anything is allocated.
     pub limits: Limits,
     /// Per-agent configuration sent in every Welcome (e.g. `max_steps`, `frame_skip`).
     pub agent_config: Vec<Field>,
@@ -55,6 +61,43 @@ impl Default for ServerOptions {
             limits: Limits::default(),
             agent_config: Vec::new(),
             legacy_udp: false,
+        }
+    }
+}
+
+/// How an engine connection ended. Its text is the `reason` of the agents'
+/// [`Disconnected`](crate::AppError::Disconnected) errors and of the log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ConnectionEnd {
+    /// The engine said Bye (with its reason).
+    Goodbye(String),
+    /// The server is shutting down: every daemon is gone.
+    Shutdown,
+    /// The handshake was refused; the engine got a Reject with this reason.
+    Rejected(String),
+    /// The engine broke the protocol; it got an Error with this reason.
+    Violation(String),
+    /// The engine sent an Error.
+    EngineError(String),
+    /// The socket closed or failed, or the Hello did not come in time.
+    Lost(String),
+}
+
+impl ConnectionEnd {
+    /// Whether the log should report it: anything but an orderly goodbye or shutdown.
+    fn is_failure(&self) -> bool {
+        !matches!(self, ConnectionEnd::Goodbye(_) | ConnectionEnd::Shutdown)
+    }
+}
+
+impl std::fmt::Display for ConnectionEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectionEnd::Goodbye(reason) => write!(f, "engine said goodbye: {reason}"),
+            ConnectionEnd::Shutdown => f.write_str("server shut down"),
+            ConnectionEnd::Rejected(reason) => write!(f, "rejected: {reason}"),
+            ConnectionEnd::Violation(reason) | ConnectionEnd::Lost(reason) => f.write_str(reason),
+            ConnectionEnd::EngineError(reason) => write!(f, "engine reported an error: {reason}"),
         }
     }
 }
@@ -94,8 +137,9 @@ pub(crate) async fn accept_loop(
                     let conn_id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
                     tokio::spawn(async move {
                         let (r, w) = stream.into_split();
-                        if let Err(reason) = serve_connection(r, w, shared, conn_id).await {
-                            eprintln!("ai4u: engine connection from {peer} closed: {reason}");
+                        let end = serve_connection(r, w, shared, conn_id).await;
+                        if end.is_failure() {
+                            eprintln!("ai4u: engine connection from {peer} closed: {end}");
                         }
                     });
                 }
@@ -166,29 +210,31 @@ fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
 }
 
 /// Tells the engine what it did wrong (`Error`), then ends the connection with that reason.
-async fn protocol_error<T, W: AsyncWrite + Unpin>(
-    writer: &mut AsyncFrameWriter<W>,
-    reason: String,
-) -> Result<T, String> {
+async fn protocol_error<W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, reason: String) -> ConnectionEnd {
     let _ = writer.write_message(&Message::Error { reason: reason.clone() }).await;
-    Err(reason)
+    ConnectionEnd::Violation(reason)
 }
 
 /// A read failed: a malformed frame gets an `Error` naming it; a broken socket has no one to tell.
-async fn wire_failure<T, W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, e: WireError) -> Result<T, String> {
+async fn wire_failure<W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, e: WireError) -> ConnectionEnd {
     match e {
         WireError::Protocol(_) => protocol_error(writer, e.to_string()).await,
-        other => Err(other.to_string()),
+        other => ConnectionEnd::Lost(other.to_string()),
     }
 }
 
-async fn reject<W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, reason: String) -> Result<(), String> {
+async fn reject<W: AsyncWrite + Unpin>(writer: &mut AsyncFrameWriter<W>, reason: String) -> ConnectionEnd {
     let _ = writer.write_message(&Message::Reject { reason: reason.clone() }).await;
     let _ = writer.shutdown().await;
-    Err(format!("rejected: {reason}"))
+    ConnectionEnd::Rejected(reason)
 }
 
-async fn serve_connection<R, W>(r: R, w: W, shared: Arc<Shared>, conn_id: u64) -> Result<(), String>
+/// A write to the engine failed: the socket is gone.
+fn lost(e: WireError) -> ConnectionEnd {
+    ConnectionEnd::Lost(e.to_string())
+}
+
+async fn serve_connection<R, W>(r: R, w: W, shared: Arc<Shared>, conn_id: u64) -> ConnectionEnd
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -198,12 +244,14 @@ where
     let mut writer = AsyncFrameWriter::new(w);
 
     let hello = match tokio::time::timeout(opts.handshake_timeout, reader.read_message()).await {
-        Err(_) => return Err(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64())),
+        Err(_) => {
+            return ConnectionEnd::Lost(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64()))
+        }
         Ok(Ok(Some(Message::Hello(h)))) => h,
         Ok(Ok(Some(other))) => {
             return protocol_error(&mut writer, format!("expected Hello, got {}", other.kind_name())).await
         }
-        Ok(Ok(None)) => return Err("closed before its Hello".into()),
+        Ok(Ok(None)) => return ConnectionEnd::Lost("closed before its Hello".into()),
         Ok(Err(e)) => return wire_failure(&mut writer, e).await,
     };
 
@@ -272,7 +320,10 @@ where
             .map(|a| AgentConfig { id: a.id.clone(), fields: opts.agent_config.clone() })
             .collect(),
     };
-    writer.write_message(&Message::Welcome(welcome)).await.map_err(|e| e.to_string())?;
+    if let Err(e) = writer.write_message(&Message::Welcome(welcome)).await {
+        registration.reason = e.to_string();
+        return lost(e);
+    }
 
     let ids: Vec<String> = hello.agents.iter().map(|a| a.id.clone()).collect();
     let index: HashMap<String, usize> = ids.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
@@ -281,19 +332,16 @@ where
         mode,
         idle_hold: opts.idle_hold,
         pending: vec![std::collections::VecDeque::new(); ids.len()],
-        delivered: vec![0; ids.len()],
+        delivered: vec![None; ids.len()],
         running: vec![false; ids.len()],
         groups: Vec::new(),
         tick: None,
         ids,
         next_seq: 0,
     };
-    let result = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons).await;
-    registration.reason = match &result {
-        Ok(reason) => reason.clone(),
-        Err(reason) => reason.clone(),
-    };
-    result.map(|_| ())
+    let end = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons).await;
+    registration.reason = end.to_string();
+    end
 }
 
 /// The outstanding tick of a connection.
@@ -310,9 +358,9 @@ struct Session {
     idle_hold: Duration,
     ids: Vec<String>,
     /// Commands not yet delivered, per agent, with their tickets; one goes out per reply.
-    pending: Vec<std::collections::VecDeque<(u64, Command)>>,
+    pending: Vec<std::collections::VecDeque<(Option<Ticket>, Command)>>,
     /// Per agent, the ticket of the last reset or action delivered.
-    delivered: Vec<u64>,
+    delivered: Vec<Option<Ticket>>,
     /// Per agent, whether it is in an episode (running, or reset and about to report).
     running: Vec<bool>,
     /// Batches still missing members served here: (batch, members still expected).
@@ -322,7 +370,7 @@ struct Session {
 }
 
 impl Session {
-    /// Serves ticks until the engine leaves. Ok(reason) for a goodbye, Err(reason) for a failure.
+    /// Serves ticks until the engine leaves or the server shuts down.
     async fn run<R, W>(
         &mut self,
         reader: &mut AsyncFrameReader<R>,
@@ -330,7 +378,7 @@ impl Session {
         cmd_rx: &mut UnboundedReceiver<ConnCmd>,
         index: &HashMap<String, usize>,
         daemons: &[Sender<DaemonMsg>],
-    ) -> Result<String, String>
+    ) -> ConnectionEnd
     where
         R: AsyncRead + Unpin,
         W: AsyncWrite + Unpin,
@@ -348,12 +396,14 @@ impl Session {
             match event {
                 Event::Command(Some(c)) => self.on_command(c),
                 // All daemons gone: the server is shutting down.
-                Event::Command(None) => return Ok("server shut down".into()),
+                Event::Command(None) => return ConnectionEnd::Shutdown,
                 Event::HoldExpired => {
                     if let Some(t) = &mut self.tick {
                         t.hold_until = None;
                     }
-                    self.send_reply(writer, true).await?;
+                    if let Err(e) = self.send_reply(writer, true).await {
+                        return lost(e);
+                    }
                     continue;
                 }
                 Event::Message(msg) => match msg {
@@ -366,17 +416,19 @@ impl Session {
                             return protocol_error(writer, reason).await;
                         }
                     }
-                    Ok(Some(Message::Bye { reason })) => return Ok(format!("engine said goodbye: {reason}")),
-                    Ok(Some(Message::Error { reason })) => return Err(format!("engine reported an error: {reason}")),
+                    Ok(Some(Message::Bye { reason })) => return ConnectionEnd::Goodbye(reason),
+                    Ok(Some(Message::Error { reason })) => return ConnectionEnd::EngineError(reason),
                     Ok(Some(other)) => {
                         return protocol_error(writer, format!("unexpected {} from the engine", other.kind_name()))
                             .await
                     }
-                    Ok(None) => return Err("engine closed the connection".into()),
+                    Ok(None) => return ConnectionEnd::Lost("engine closed the connection".into()),
                     Err(e) => return wire_failure(writer, e).await,
                 },
             }
-            self.send_reply(writer, false).await?;
+            if let Err(e) = self.send_reply(writer, false).await {
+                return lost(e);
+            }
         }
     }
 
@@ -442,7 +494,7 @@ impl Session {
         &mut self,
         writer: &mut AsyncFrameWriter<W>,
         force: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), WireError> {
         let Some(t) = &self.tick else { return Ok(()) };
         let has = |i: usize| !self.pending[i].is_empty();
         // A batch from a VecEnv or ParallelEnv goes out whole or not at all.
@@ -472,7 +524,7 @@ impl Session {
                 let next = if hold_back { None } else { self.pending[i].pop_front() };
                 let command = match next {
                     Some((ticket, cmd)) => {
-                        if ticket > 0 {
+                        if ticket.is_some() {
                             self.delivered[i] = ticket;
                         }
                         // What the agent does next, until its next state says otherwise.
@@ -488,7 +540,7 @@ impl Session {
                 AgentCommand { id: self.ids[i].clone(), command }
             })
             .collect();
-        writer.write_message(&Message::Reply(Reply { seq: t.seq, commands })).await.map_err(|e| e.to_string())
+        writer.write_message(&Message::Reply(Reply { seq: t.seq, commands })).await
     }
 }
 

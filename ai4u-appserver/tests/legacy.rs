@@ -111,7 +111,7 @@ fn an_ai4u_scene_is_driven_through_the_legacy_protocol() {
     for _ in 0..10 {
         let r = h.request_step(&dx(1.0)).unwrap();
         rewards += r.reward;
-        let done = r.done();
+        let done = r.ended();
         last = Some(r);
         if done {
             break;

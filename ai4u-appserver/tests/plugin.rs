@@ -38,7 +38,8 @@ fn the_example_plugin_loads_and_lists_its_controllers() {
     assert_eq!(info.controllers_version, ai4u_controllers::plugin::CONTROLLERS_VERSION);
     assert_eq!(info.rustc_version, ai4u_controllers::plugin::RUSTC_VERSION);
     let c = p.create(Some("line")).unwrap();
-    assert_eq!(c.action_name(), "move");
+    // `line` builds its own commands, so it names no actuator.
+    assert_eq!(c.action_name(), "");
     assert_eq!(c.observation_space().to_string(), "Box(-100, 100, (2,), float32)");
 }
 
@@ -62,11 +63,11 @@ fn a_plugin_controller_drives_the_headless_samplescene() {
     // Out of the action space: the example plugin's controller clips it instead of refusing.
     let r = h.request_step(&f32s(&[5.0, -5.0, 0.0, 0.0])).unwrap();
     steps += 1;
-    let mut done = r.done();
+    let mut done = r.ended();
     let mut obs = r.obs;
     while !done {
         let r = h.request_step(&pilot.act(&obs)).unwrap();
-        done = r.done();
+        done = r.ended();
         obs = r.obs;
         steps += 1;
         assert!(steps <= 60, "max_steps 60 ends the episode");
@@ -85,7 +86,7 @@ fn plugin_line_controllers_serve_several_agents() {
     let handles = server.start(&["a", "b"], controllers).unwrap();
     drop(plugin);
     let mut venv = ai4u_appserver::VecEnv::new(handles).unwrap();
-    let (obs, _) = venv.reset(Some(0)).unwrap();
+    let (obs, _) = venv.reset(Some(0), None).unwrap();
     assert_eq!(obs.iter().map(pos).collect::<Vec<_>>(), vec![0.0, 1.0]);
     // 3.0 is clipped to 1.0 by the plugin's line controller.
     let s = venv.step(&[dx(3.0), dx(-0.5)]).unwrap();
@@ -165,7 +166,7 @@ fn a_panic_in_a_plugin_callback_stops_only_its_agent() {
     let controllers = vec![p.create(None).unwrap(), p.create(None).unwrap()];
     let handles = server.start(&["0", "1"], controllers).unwrap();
     let mut venv = ai4u_appserver::VecEnv::new(handles.clone()).unwrap();
-    venv.reset(None).unwrap();
+    venv.reset(None, None).unwrap();
     let err = handles[0].request_step(&dx(0.5)).unwrap_err();
     assert!(
         matches!(

@@ -46,8 +46,8 @@ fn episodes_end_by_done_and_by_max_steps() {
     let (obs, _) = env.reset(Some(2), None).unwrap();
     assert_eq!(pos(&obs), 2.0);
     let mut r = env.step(&dx(1.0)).unwrap();
-    r = if r.done() { r } else { env.step(&dx(1.0)).unwrap() };
-    r = if r.done() { r } else { env.step(&dx(1.0)).unwrap() };
+    r = if r.ended() { r } else { env.step(&dx(1.0)).unwrap() };
+    r = if r.ended() { r } else { env.step(&dx(1.0)).unwrap() };
     assert!(r.terminated && !r.truncated, "{r:?}");
     env.close().unwrap();
     engine.join().unwrap().unwrap();
@@ -57,7 +57,7 @@ fn episodes_end_by_done_and_by_max_steps() {
 fn several_agents_share_one_connection_and_vecenv_autoresets() {
     let (handles, engine) = start_line(&["a", "b", "c"], builder());
     let mut venv = VecEnv::new(handles).unwrap();
-    let (obs, _) = venv.reset(Some(0)).unwrap();
+    let (obs, _) = venv.reset(Some(0), None).unwrap();
     // seed + i: starts at 0, 1, 2.
     assert_eq!(obs.iter().map(pos).collect::<Vec<_>>(), vec![0.0, 1.0, 2.0]);
     let ones = vec![dx(1.0), dx(1.0), dx(1.0)];
@@ -80,7 +80,7 @@ fn parallel_env_drops_finished_agents() {
     let (handles, engine) = start_line(&["x", "y"], builder());
     let mut penv = ParallelEnv::new(handles).unwrap();
     assert_eq!(penv.possible_agents(), &["x".to_string(), "y".to_string()]);
-    let (obs, _) = penv.reset(Some(1)).unwrap(); // x starts at 1, y at 2
+    let (obs, _) = penv.reset(Some(1), None).unwrap(); // x starts at 1, y at 2
     assert_eq!(pos(&obs["y"]), 2.0);
     let act = |ids: &[String]| ids.iter().map(|id| (id.clone(), dx(1.0))).collect::<BTreeMap<_, _>>();
     for _ in 0..3 {
@@ -102,7 +102,7 @@ fn two_engine_connections_serve_different_ids() {
     let e1 = spawn_line_engine(engine_opts(addr), &["1"], 0);
     let handles = server.start(&["0", "1"], line_controllers(2)).unwrap();
     let mut venv = VecEnv::new(handles).unwrap();
-    venv.reset(None).unwrap();
+    venv.reset(None, None).unwrap();
     let s = venv.step(&[dx(1.0), dx(-1.0)]).unwrap();
     assert_eq!(s.rewards, vec![1.0, -1.0]);
     venv.close().unwrap();
@@ -300,10 +300,10 @@ fn a_panicking_controller_stops_only_its_agent() {
     let addr = server.local_addr();
     let engine = spawn_line_engine(engine_opts(addr), &["0", "1"], 0);
     let controllers: Vec<Box<dyn ai4u_controllers::Controller>> =
-        vec![Box::new(LineController { panic_on: Some(0.75) }), Box::new(LineController { panic_on: None })];
+        vec![Box::new(LineController::new(Some(0.75))), Box::new(LineController::new(None))];
     let handles = server.start(&["0", "1"], controllers).unwrap();
     let mut venv = VecEnv::new(handles.clone()).unwrap();
-    venv.reset(None).unwrap();
+    venv.reset(None, None).unwrap();
     let err = handles[0].request_step(&dx(0.75)).unwrap_err();
     assert_eq!(err.to_string(), "agent `0`: controller panicked in step_behavior: boom at dx=0.75");
     let err = handles[0].request_reset(vec![]).unwrap_err();
@@ -312,6 +312,31 @@ fn a_panicking_controller_stops_only_its_agent() {
     assert_eq!(handles[1].request_step(&dx(1.0)).unwrap().reward, 1.0);
     assert_eq!(handles[1].request_step(&dx(1.0)).unwrap().reward, 1.0);
     handles[1].stop().unwrap();
+    engine.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_parallel_env_keeps_every_agents_bookkeeping_when_one_fails() {
+    let server = builder().bind().unwrap();
+    let engine = spawn_line_engine(engine_opts(server.local_addr()), &["0", "1"], 0);
+    let controllers: Vec<Box<dyn ai4u_controllers::Controller>> =
+        vec![Box::new(LineController::new(Some(0.75))), Box::new(LineController::new(None))];
+    let mut penv = ParallelEnv::new(server.start(&["0", "1"], controllers).unwrap()).unwrap();
+    penv.reset(Some(1), None).unwrap(); // "0" starts at 1, "1" at 2; 5 ends an episode
+    let both = |a: f32, b: f32| [("0".to_owned(), dx(a)), ("1".to_owned(), dx(b))].into_iter().collect();
+    penv.step(&both(1.0, 1.0)).unwrap();
+    penv.step(&both(1.0, 1.0)).unwrap();
+    // "0" fails while "1" reaches 5 in the same step: neither is live afterwards.
+    let err = penv.step(&both(0.75, 1.0)).unwrap_err();
+    assert_eq!(err.to_string(), "agent `0`: controller panicked in step_behavior: boom at dx=0.75");
+    assert!(penv.agents().is_empty(), "{:?}", penv.agents());
+    // A reset brings back whoever can come back, and still reports the failed one.
+    let err = penv.reset(None, None).unwrap_err();
+    assert!(matches!(err, AppError::Failed { .. }), "{err}");
+    assert_eq!(penv.agents(), ["1"]);
+    let only_1 = [("1".to_owned(), dx(1.0))].into_iter().collect();
+    assert_eq!(penv.step(&only_1).unwrap().rewards["1"], 1.0);
+    penv.close().unwrap();
     engine.join().unwrap().unwrap();
 }
 
@@ -354,7 +379,7 @@ fn realtime_episode_ends_reach_a_slow_controller() {
         for _ in 0..50 {
             std::thread::sleep(Duration::from_millis(5));
             let r = h.request_step(&dx(1.0)).unwrap();
-            if r.done() {
+            if r.ended() {
                 assert!(r.terminated && pos(&r.obs) >= 5.0, "{r:?}");
                 ended = true;
                 break;
@@ -387,14 +412,14 @@ fn controllers_learn_the_real_episode_length() {
     use std::sync::{Arc, Mutex};
     struct Recorder(Arc<Mutex<Vec<u32>>>, LineController);
     impl ai4u_controllers::Controller for Recorder {
-        fn action_space(&self) -> ai4u_core::spaces::Space {
+        fn action_space(&self) -> &ai4u_core::spaces::Space {
             self.1.action_space()
         }
-        fn observation_space(&self) -> ai4u_core::spaces::Space {
+        fn observation_space(&self) -> &ai4u_core::spaces::Space {
             self.1.observation_space()
         }
-        fn action_name(&self) -> &str {
-            "move"
+        fn step_behavior(&mut self, action: &ai4u_core::spaces::Sample) -> ai4u_controllers::Result<Command> {
+            self.1.step_behavior(action)
         }
         fn handle_configuration(
             &mut self,
@@ -408,7 +433,7 @@ fn controllers_learn_the_real_episode_length() {
     }
     let seen = Arc::new(Mutex::new(Vec::new()));
     let recorder = |seen: &Arc<Mutex<Vec<u32>>>| -> Vec<Box<dyn ai4u_controllers::Controller>> {
-        vec![Box::new(Recorder(seen.clone(), LineController { panic_on: None }))]
+        vec![Box::new(Recorder(seen.clone(), LineController::new(None)))]
     };
     // The engine declares 40; without an override the controller hears 40.
     let server = builder().bind().unwrap();
@@ -448,7 +473,7 @@ fn an_idle_agent_does_not_hold_up_one_in_mid_decision() {
     });
     let handles = server.start(&["x", "y"], line_controllers(2)).unwrap();
     let mut penv = ParallelEnv::new(handles).unwrap();
-    penv.reset(Some(1)).unwrap(); // x starts at 1, y at 2: y is done a step earlier
+    penv.reset(Some(1), None).unwrap(); // x starts at 1, y at 2: y is done a step earlier
     let mut steps = 0;
     while !penv.agents().is_empty() {
         let actions = penv.agents().iter().map(|id| (id.clone(), dx(1.0))).collect();
@@ -509,13 +534,13 @@ fn batches_refuse_the_same_agent_twice() {
 
 #[test]
 fn a_panicking_space_refuses_the_connection_with_the_panic() {
-    struct BadSpaces;
+    struct BadSpaces(LineController);
     impl ai4u_controllers::Controller for BadSpaces {
-        fn action_space(&self) -> ai4u_core::spaces::Space {
+        fn action_space(&self) -> &ai4u_core::spaces::Space {
             panic!("no action space today")
         }
-        fn observation_space(&self) -> ai4u_core::spaces::Space {
-            LineController { panic_on: None }.observation_space()
+        fn observation_space(&self) -> &ai4u_core::spaces::Space {
+            self.0.observation_space()
         }
         fn action_name(&self) -> &str {
             "move"
@@ -524,7 +549,7 @@ fn a_panicking_space_refuses_the_connection_with_the_panic() {
     let server = builder().connect_timeout(Duration::from_secs(1)).bind().unwrap();
     let opts = engine_opts(server.local_addr());
     let t = std::thread::spawn(move || Requestor::connect(&opts, LineScene::new(&["0"], 0), Default::default()).err());
-    let err = server.start(&["0"], vec![Box::new(BadSpaces)]).unwrap_err();
+    let err = server.start(&["0"], vec![Box::new(BadSpaces(LineController::new(None)))]).unwrap_err();
     assert!(matches!(err, AppError::NotConfigured { .. }), "{err}");
     let e = t.join().unwrap().expect("rejected");
     assert_eq!(

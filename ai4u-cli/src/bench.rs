@@ -146,7 +146,7 @@ fn many_agents(agents: usize, width: usize, seconds: f64) -> Result<f64> {
     let action: Sample = handles[0].action_space().sample(&mut spaces::rng(1));
     let actions = vec![action; agents];
     let mut venv = VecEnv::new(handles)?;
-    venv.reset(None)?;
+    venv.reset(None, None)?;
     let rate = rate_of(seconds, 50, 20, || venv.step(&actions).map(drop))?;
     venv.close()?;
     let _ = engine.join();

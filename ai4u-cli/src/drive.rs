@@ -106,7 +106,7 @@ fn run_agent(
             checked += 1;
             ret += r.reward as f64;
             steps += 1;
-            let done = r.done();
+            let done = r.ended();
             obs = r.obs;
             if done {
                 let ep = Episode {
@@ -136,8 +136,8 @@ pub fn run(
     on_episode: &(dyn Fn(&Episode) + Sync),
 ) -> Result<Report> {
     if policy == Policy::Scripted {
-        let want = ai4u_controllers::SampleSceneController::new().observation_space();
-        if let Some(h) = handles.iter().find(|h| h.observation_space() != &want) {
+        let sample = ai4u_controllers::SampleSceneController::new();
+        if let Some(h) = handles.iter().find(|h| h.observation_space() != sample.observation_space()) {
             bail!("the scripted policy drives SampleScene agents; agent `{}` has another observation space", h.id());
         }
     }

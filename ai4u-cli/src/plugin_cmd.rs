@@ -49,12 +49,14 @@ fn inspect(path: PathBuf) -> Result<()> {
     for (i, name) in plugin.controllers().iter().enumerate() {
         let default = if i == 0 { " (default)" } else { "" };
         match plugin.create(Some(name)) {
-            Ok(c) => println!(
-                "  {name}{default}: action `{}` {}, observation {}",
-                c.action_name(),
-                c.action_space(),
-                c.observation_space()
-            ),
+            Ok(c) => {
+                // A controller that builds its own commands names no single actuator.
+                let actuator = match c.action_name() {
+                    "" => String::new(),
+                    name => format!("`{name}` "),
+                };
+                println!("  {name}{default}: action {actuator}{}, observation {}", c.action_space(), c.observation_space())
+            }
             Err(e) => println!("  {name}{default}: cannot be created: {e}"),
         }
     }

@@ -12,12 +12,21 @@ use ndarray::{ArrayD, IxDyn};
 /// is the output's name.
 ///
 /// Until the engine has configured the agent its spaces are empty dicts.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct GenericController {
-    spaces: Option<(Space, Space, String)>,
+    action: Space,
+    observation: Space,
+    action_name: String,
+}
+
+impl Default for GenericController {
+    fn default() -> Self {
+        GenericController { action: unconfigured(), observation: unconfigured(), action_name: String::new() }
+    }
 }
 
 impl GenericController {
+    /// An unconfigured controller; the engine's declaration gives it its spaces.
     pub fn new() -> GenericController {
         GenericController::default()
     }
@@ -97,20 +106,20 @@ fn unconfigured() -> Space {
 }
 
 impl Controller for GenericController {
-    fn action_space(&self) -> Space {
-        self.spaces.as_ref().map(|s| s.0.clone()).unwrap_or_else(unconfigured)
+    fn action_space(&self) -> &Space {
+        &self.action
     }
 
-    fn observation_space(&self) -> Space {
-        self.spaces.as_ref().map(|s| s.1.clone()).unwrap_or_else(unconfigured)
+    fn observation_space(&self) -> &Space {
+        &self.observation
     }
 
     fn action_name(&self) -> &str {
-        self.spaces.as_ref().map(|s| s.2.as_str()).unwrap_or("")
+        &self.action_name
     }
 
     fn handle_configuration(&mut self, _id: &str, _max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
-        self.spaces = Some(GenericController::derive(metadata)?);
+        (self.action, self.observation, self.action_name) = GenericController::derive(metadata)?;
         Ok(())
     }
 }

@@ -5,25 +5,42 @@
 //! `BasicController` in Rust form. Controllers do no I/O; `ai4u-appserver` runs each one
 //! on its own daemon thread.
 //!
-//! A minimal controller names its spaces and its actuator; the defaults do the rest:
+//! A minimal controller holds its spaces and names its actuator; the defaults do the rest
+//! (Dict keys of the observation space name state fields, the action goes to the engine as
+//! one `Act` on the actuator):
 //!
 //! ```
 //! use ai4u_controllers::Controller;
-//! use ai4u_core::spaces::{BoxSpace, DType, DictSpace, Space};
+//! use ai4u_core::spaces::{BoxSpace, DType, Space};
 //!
-//! struct Walker;
+//! struct Walker {
+//!     action: Space,
+//!     observation: Space,
+//! }
+//!
 //! impl Controller for Walker {
-//!     fn action_space(&self) -> Space {
-//!         BoxSpace::uniform(-1.0, 1.0, &[4], DType::F32).unwrap().into()
+//!     fn action_space(&self) -> &Space {
+//!         &self.action
 //!     }
-//!     fn observation_space(&self) -> Space {
-//!         BoxSpace::uniform(-1.0, 1.0, &[7], DType::F32).unwrap().into()
+//!     fn observation_space(&self) -> &Space {
+//!         &self.observation
 //!     }
 //!     fn action_name(&self) -> &str {
 //!         "move"
 //!     }
 //! }
+//!
+//! let walker = Walker {
+//!     action: BoxSpace::uniform(-1.0, 1.0, &[4], DType::F32).unwrap().into(),
+//!     observation: BoxSpace::uniform(-1.0, 1.0, &[7], DType::F32).unwrap().into(),
+//! };
+//! assert_eq!(walker.action_space().to_string(), "Box(-1, 1, (4,), float32)");
 //! ```
+//!
+//! A controller that builds its own [`Command`]s overrides [`Controller::step_behavior`] and
+//! needs no `action_name`.
+
+#![warn(missing_docs)]
 
 pub mod convert;
 mod generic;
@@ -50,15 +67,24 @@ pub enum ControllerError {
     /// An action is not in the action space or cannot be sent.
     #[error("action: {0}")]
     Action(String),
+    /// A state value could not be converted (wrong kind or shape for the space).
     #[error(transparent)]
     Value(#[from] ValueError),
+    /// A space could not be built or a sample does not fit it.
     #[error(transparent)]
     Space(#[from] SpaceError),
-    /// A callback panicked; the message is the panic's.
+    /// A callback panicked; the message is the panic's. The appserver puts the agent out of
+    /// service after this (its engine gets Stop).
     #[error("controller panicked in {callback}: {message}")]
-    Panicked { callback: &'static str, message: String },
+    Panicked {
+        /// The callback that panicked (`step_behavior`, `observation`, ...).
+        callback: &'static str,
+        /// The panic's message.
+        message: String,
+    },
 }
 
+/// `Result` with [`ControllerError`] as the default error.
 pub type Result<T, E = ControllerError> = std::result::Result<T, E>;
 
 /// The callbacks of one agent's controller, called on that agent's daemon thread.
@@ -67,15 +93,23 @@ pub type Result<T, E = ControllerError> = std::result::Result<T, E>;
 /// reconnect), then per episode `handle_new_episode` and `reset_behavior` with the first
 /// state, `step_behavior` + `observation` per step, and `handle_end_of_episode` with the
 /// last state.
+///
+/// The spaces are returned by reference: a controller builds them once (in its constructor,
+/// or in `handle_configuration` from the engine's declaration) and the defaults read them on
+/// every step without copying.
 pub trait Controller: Send + 'static {
     /// The space actions given to `step_behavior` belong to.
-    fn action_space(&self) -> Space;
+    fn action_space(&self) -> &Space;
 
     /// The space observations belong to.
-    fn observation_space(&self) -> Space;
+    fn observation_space(&self) -> &Space;
 
-    /// The actuator the default `step_behavior` addresses.
-    fn action_name(&self) -> &str;
+    /// The actuator the default `step_behavior` addresses. Only the default `step_behavior`
+    /// reads it: a controller that overrides `step_behavior` leaves it out. Empty (the
+    /// default) means "none"; the default `step_behavior` then refuses every action.
+    fn action_name(&self) -> &str {
+        ""
+    }
 
     /// The engine declared this agent: its id, the real episode length (0 = unlimited)
     /// and its sensors and actuators. An error refuses the connection with its message.
@@ -102,6 +136,12 @@ pub trait Controller: Send + 'static {
     /// The command that carries out `action`. By default: `Act` on [`Controller::action_name`]
     /// with the action as one argument (float arrays for Box, ints for Discrete).
     fn step_behavior(&mut self, action: &Sample) -> Result<Command> {
+        if self.action_name().is_empty() {
+            return Err(ControllerError::Action(
+                "the controller names no actuator: implement Controller::action_name, or step_behavior to build the command"
+                    .into(),
+            ));
+        }
         if !self.action_space().contains(action) {
             return Err(ControllerError::Action(format!(
                 "{} is not in the action space {}",
@@ -119,7 +159,7 @@ pub trait Controller: Send + 'static {
     /// How a state becomes an observation. By default the observation space is filled
     /// from fields of the same name (Dict keys), or from the single field that fits (Box).
     fn observation(&mut self, state: &State) -> Result<Sample> {
-        convert::observe(&self.observation_space(), state)
+        convert::observe(self.observation_space(), state)
     }
 
     /// The reward reported for a step; override to shape it.
@@ -130,10 +170,10 @@ pub trait Controller: Send + 'static {
 }
 
 impl<C: Controller + ?Sized> Controller for Box<C> {
-    fn action_space(&self) -> Space {
+    fn action_space(&self) -> &Space {
         (**self).action_space()
     }
-    fn observation_space(&self) -> Space {
+    fn observation_space(&self) -> &Space {
         (**self).observation_space()
     }
     fn action_name(&self) -> &str {
@@ -159,5 +199,68 @@ impl<C: Controller + ?Sized> Controller for Box<C> {
     }
     fn reward(&mut self, reward: f32, state: &State) -> f32 {
         (**self).reward(reward, state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ai4u_core::spaces::{BoxSpace, DType};
+    use ai4u_core::value::{Field, Value};
+    use ndarray::{ArrayD, IxDyn};
+
+    struct Spaces(Space, Space);
+
+    fn spaces() -> Spaces {
+        Spaces(
+            BoxSpace::uniform(-1.0, 1.0, &[2], DType::F32).unwrap().into(),
+            BoxSpace::uniform(-1.0, 1.0, &[3], DType::F32).unwrap().into(),
+        )
+    }
+
+    /// Names no actuator and keeps the default `step_behavior`.
+    struct Nameless(Spaces);
+    impl Controller for Nameless {
+        fn action_space(&self) -> &Space {
+            &self.0 .0
+        }
+        fn observation_space(&self) -> &Space {
+            &self.0 .1
+        }
+    }
+
+    /// Builds its own commands: no `action_name` needed.
+    struct Steering(Spaces);
+    impl Controller for Steering {
+        fn action_space(&self) -> &Space {
+            &self.0 .0
+        }
+        fn observation_space(&self) -> &Space {
+            &self.0 .1
+        }
+        fn step_behavior(&mut self, action: &Sample) -> Result<Command> {
+            let a = action.as_f32().ok_or_else(|| ControllerError::Action("floats expected".into()))?;
+            Ok(Command::act("steer", vec![a[[0]]]))
+        }
+    }
+
+    fn action(v: [f32; 2]) -> Sample {
+        Sample::F32(ArrayD::from_shape_vec(IxDyn(&[2]), v.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn overriding_step_behavior_needs_no_action_name() {
+        let mut c = Steering(spaces());
+        let cmd = c.step_behavior(&action([0.5, 0.0])).unwrap();
+        assert_eq!(cmd, Command::act("steer", vec![0.5f32]));
+        // The default observation reads the space it is given by reference.
+        let state = State::from_fields(vec![Field::new("obs", Value::floats(vec![0.1, 0.2, 0.3]))]);
+        assert_eq!(c.observation(&state).unwrap().as_f32().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn the_default_step_behavior_without_an_actuator_says_what_to_implement() {
+        let err = Nameless(spaces()).step_behavior(&action([0.5, 0.0])).unwrap_err();
+        assert!(err.to_string().contains("implement Controller::action_name"), "{err}");
     }
 }

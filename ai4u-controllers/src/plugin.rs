@@ -80,7 +80,7 @@ pub const MAGIC: [u8; 8] = *b"AI4UPLUG";
 /// The plugin ABI version: the layout of [`PluginDescriptor`] after its first 12 bytes, the
 /// exported functions and their signatures. Bytes 0..8 (magic) and 8..12 (this number,
 /// native-endian `u32`) never move.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// The version of this crate a plugin was built against.
 pub const CONTROLLERS_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -277,8 +277,12 @@ fn guard<T>(f: impl FnOnce() -> T, placeholder: impl FnOnce() -> T) -> T {
     }
 }
 
-fn placeholder_space() -> Space {
-    Space::Discrete(Discrete::new(1).expect("Discrete(1) is valid"))
+/// What a space callback returns after a caught panic: a reference must outlive the call,
+/// so the placeholder is a static.
+fn placeholder_space() -> &'static Space {
+    static PLACEHOLDER: std::sync::LazyLock<Space> =
+        std::sync::LazyLock::new(|| Space::Discrete(Discrete::new(1).expect("Discrete(1) is valid")));
+    &PLACEHOLDER
 }
 
 fn placeholder_error<T>() -> Result<T> {
@@ -305,11 +309,11 @@ impl Drop for Guarded {
 }
 
 impl Controller for Guarded {
-    fn action_space(&self) -> Space {
-        guard(|| self.inner.action_space(), placeholder_space)
+    fn action_space(&self) -> &Space {
+        guard(|| self.inner.action_space(), || placeholder_space())
     }
-    fn observation_space(&self) -> Space {
-        guard(|| self.inner.observation_space(), placeholder_space)
+    fn observation_space(&self) -> &Space {
+        guard(|| self.inner.observation_space(), || placeholder_space())
     }
     fn action_name(&self) -> &str {
         guard(|| self.inner.action_name(), || "")
@@ -491,10 +495,10 @@ mod tests {
     fn guarded_parks_panics_and_returns_placeholders() {
         struct Bad;
         impl Controller for Bad {
-            fn action_space(&self) -> Space {
+            fn action_space(&self) -> &Space {
                 panic!("no space today")
             }
-            fn observation_space(&self) -> Space {
+            fn observation_space(&self) -> &Space {
                 placeholder_space()
             }
             fn action_name(&self) -> &str {

@@ -6,10 +6,13 @@ use ai4u_core::metadata::ModelMetadata;
 use ai4u_core::spaces::{BoxSpace, DType, DictSpace, Sample, Space};
 use ndarray::{ArrayD, IxDyn};
 
-/// Object codes in the vision grid.
+/// Vision grid code: the ray hit nothing (beyond the platform's edge).
 pub const CODE_NOTHING: f32 = 0.0;
+/// Vision grid code: the platform's floor.
 pub const CODE_FLOOR: f32 = 50.0;
+/// Vision grid code: another agent.
 pub const CODE_AGENT: f32 = 100.0;
+/// Vision grid code: the target cube.
 pub const CODE_TARGET: f32 = 200.0;
 
 /// Controls the SampleScene agent: action `move` = `Box([-1, -1, 0, 0], [1, 1, 1, 1])` f32 as
@@ -27,6 +30,7 @@ impl Default for SampleSceneController {
 }
 
 impl SampleSceneController {
+    /// The controller with the SampleScene's spaces.
     pub fn new() -> SampleSceneController {
         let low = ArrayD::from_shape_vec(IxDyn(&[4]), vec![-1.0, -1.0, 0.0, 0.0]).expect("4 values");
         let high = ArrayD::from_elem(IxDyn(&[4]), 1.0);
@@ -42,12 +46,12 @@ impl SampleSceneController {
 }
 
 impl Controller for SampleSceneController {
-    fn action_space(&self) -> Space {
-        self.action.clone()
+    fn action_space(&self) -> &Space {
+        &self.action
     }
 
-    fn observation_space(&self) -> Space {
-        self.observation.clone()
+    fn observation_space(&self) -> &Space {
+        &self.observation
     }
 
     fn action_name(&self) -> &str {

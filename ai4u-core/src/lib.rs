@@ -12,6 +12,8 @@
 //!
 //! This crate starts no threads and no runtimes.
 
+#![warn(missing_docs)]
+
 pub mod engine;
 pub mod legacy;
 pub mod metadata;

@@ -100,17 +100,26 @@ impl Scene for LineScene {
 /// The controller for [`LineScene`]; `panic_on` makes `step_behavior` panic on that dx.
 pub struct LineController {
     pub panic_on: Option<f32>,
+    action: Space,
+    observation: Space,
+}
+
+impl LineController {
+    pub fn new(panic_on: Option<f32>) -> LineController {
+        LineController {
+            panic_on,
+            action: BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32).unwrap().into(),
+            observation: BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32).unwrap().into(),
+        }
+    }
 }
 
 impl Controller for LineController {
-    fn action_space(&self) -> Space {
-        BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32).unwrap().into()
+    fn action_space(&self) -> &Space {
+        &self.action
     }
-    fn observation_space(&self) -> Space {
-        BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32).unwrap().into()
-    }
-    fn action_name(&self) -> &str {
-        "move"
+    fn observation_space(&self) -> &Space {
+        &self.observation
     }
     fn step_behavior(&mut self, action: &Sample) -> ai4u_controllers::Result<Command> {
         let dx = action.as_f32().map(|a| a.iter().copied().next().unwrap_or(0.0)).unwrap_or(0.0);
@@ -122,7 +131,7 @@ impl Controller for LineController {
 }
 
 pub fn line_controllers(n: usize) -> Vec<Box<dyn Controller>> {
-    (0..n).map(|_| Box::new(LineController { panic_on: None }) as Box<dyn Controller>).collect()
+    (0..n).map(|_| Box::new(LineController::new(None)) as Box<dyn Controller>).collect()
 }
 
 pub fn dx(v: f32) -> Sample {

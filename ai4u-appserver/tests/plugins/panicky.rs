@@ -5,7 +5,7 @@ use ai4u_controllers::{Command, Controller, Result};
 use ai4u_core::spaces::{BoxSpace, DType, Sample, Space};
 
 ai4u_controllers::export_controllers!(
-    "line" => || PanickyLine,
+    "line" => PanickyLine::new,
     "bad-constructor" => bad_constructor,
 );
 
@@ -14,21 +14,26 @@ fn bad_constructor() -> PanickyLine {
 }
 
 /// A line-world controller that panics on dx = 0.5.
-pub struct PanickyLine;
+pub struct PanickyLine {
+    action: Space,
+    observation: Space,
+}
+
+impl PanickyLine {
+    fn new() -> PanickyLine {
+        PanickyLine {
+            action: BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32).unwrap().into(),
+            observation: BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32).unwrap().into(),
+        }
+    }
+}
 
 impl Controller for PanickyLine {
-    fn action_space(&self) -> Space {
-        BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32)
-            .unwrap()
-            .into()
+    fn action_space(&self) -> &Space {
+        &self.action
     }
-    fn observation_space(&self) -> Space {
-        BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32)
-            .unwrap()
-            .into()
-    }
-    fn action_name(&self) -> &str {
-        "move"
+    fn observation_space(&self) -> &Space {
+        &self.observation
     }
     fn step_behavior(&mut self, action: &Sample) -> Result<Command> {
         let dx = action

@@ -49,10 +49,10 @@ impl ClippingSampleScene {
 }
 
 impl Controller for ClippingSampleScene {
-    fn action_space(&self) -> Space {
+    fn action_space(&self) -> &Space {
         self.inner.action_space()
     }
-    fn observation_space(&self) -> Space {
+    fn observation_space(&self) -> &Space {
         self.inner.observation_space()
     }
     fn action_name(&self) -> &str {
@@ -62,7 +62,7 @@ impl Controller for ClippingSampleScene {
         self.inner.handle_configuration(id, max_steps, m)
     }
     fn step_behavior(&mut self, action: &Sample) -> Result<Command> {
-        let clipped = clip(&self.inner.action_space(), action);
+        let clipped = clip(self.inner.action_space(), action);
         self.inner.step_behavior(&clipped)
     }
 }
@@ -91,15 +91,13 @@ impl Default for LineController {
 }
 
 impl Controller for LineController {
-    fn action_space(&self) -> Space {
-        self.action.clone()
+    fn action_space(&self) -> &Space {
+        &self.action
     }
-    fn observation_space(&self) -> Space {
-        self.observation.clone()
+    fn observation_space(&self) -> &Space {
+        &self.observation
     }
-    fn action_name(&self) -> &str {
-        "move"
-    }
+    // No `action_name`: `step_behavior` builds the command itself.
     fn observation(&mut self, state: &State) -> Result<Sample> {
         ai4u_controllers::convert::observe(&self.observation, state)
     }

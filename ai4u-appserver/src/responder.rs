@@ -1,30 +1,31 @@
-//! How a daemon answers a request: through a one-slot channel for a single request, or
-//! into a [`Latch`] shared by a batch, which wakes its waiter once, when the last answer of
-//! the batch is in. With 64 agents on one core that is one wake-up per step instead of 64.
+//! How a daemon answers a user's request: through a one-slot channel for a single request,
+//! or into a [`Latch`] shared by a batch, which wakes its waiter once, when the last answer
+//! of the batch is in. With 64 agents on one core that is one wake-up per step instead of 64.
+//! (Named `Responder`, not `Responder`: `Responder` is the wire message the server sends engines.)
 //!
-//! Every [`Reply`] is answered exactly once: dropping one unanswered (a daemon that died,
-//! a request that never reached it) answers it with [`AppError::ServerGone`].
+//! Every [`Responder`] answers exactly once: dropping one unanswered (a daemon that died,
+//! a request that never reached it) answers [`AppError::ServerGone`].
 
 use crate::error::{AppError, Result};
 use crossbeam_channel::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// The answer slot of one request.
-pub(crate) struct Reply<T>(Option<Slot<T>>);
+/// Where the answer to one request goes.
+pub(crate) struct Responder<T>(Option<Slot<T>>);
 
 enum Slot<T> {
     Channel(Sender<Result<T>>),
     Batch(Arc<Latch<T>>, usize),
 }
 
-impl<T> Reply<T> {
-    pub fn channel(tx: Sender<Result<T>>) -> Reply<T> {
-        Reply(Some(Slot::Channel(tx)))
+impl<T> Responder<T> {
+    pub fn channel(tx: Sender<Result<T>>) -> Responder<T> {
+        Responder(Some(Slot::Channel(tx)))
     }
 
-    pub fn batch(latch: &Arc<Latch<T>>, index: usize) -> Reply<T> {
-        Reply(Some(Slot::Batch(latch.clone(), index)))
+    pub fn batch(latch: &Arc<Latch<T>>, index: usize) -> Responder<T> {
+        Responder(Some(Slot::Batch(latch.clone(), index)))
     }
 
     /// Delivers the answer. Whether anyone still listens is not the daemon's concern.
@@ -39,7 +40,7 @@ impl<T> Reply<T> {
     }
 }
 
-impl<T> Drop for Reply<T> {
+impl<T> Drop for Responder<T> {
     fn drop(&mut self) {
         match self.0.take() {
             Some(Slot::Channel(tx)) => {
@@ -103,10 +104,10 @@ mod tests {
     #[test]
     fn a_batch_completes_when_every_reply_is_in_even_dropped_ones() {
         let latch: Arc<Latch<u32>> = Latch::new(3);
-        Reply::batch(&latch, 2).send(Ok(7));
-        drop(Reply::batch(&latch, 0)); // a daemon that died
+        Responder::batch(&latch, 2).send(Ok(7));
+        drop(Responder::batch(&latch, 0)); // a daemon that died
         let l = latch.clone();
-        let t = std::thread::spawn(move || Reply::batch(&l, 1).send(Ok(5)));
+        let t = std::thread::spawn(move || Responder::batch(&l, 1).send(Ok(5)));
         let got = latch.wait(Duration::from_secs(5), &["a", "b", "c"]);
         t.join().unwrap();
         assert!(matches!(got[0], Err(AppError::ServerGone)));
@@ -117,7 +118,7 @@ mod tests {
     #[test]
     fn a_missing_reply_times_out_naming_its_agent() {
         let latch: Arc<Latch<u32>> = Latch::new(2);
-        Reply::batch(&latch, 0).send(Ok(1));
+        Responder::batch(&latch, 0).send(Ok(1));
         let got = latch.wait(Duration::from_millis(50), &["a", "b"]);
         assert!(got[0].is_ok());
         let err = got[1].as_ref().unwrap_err().to_string();
