@@ -14,8 +14,8 @@ use ai4u_core::spaces::{Sample, Space};
 use ai4u_core::value::{Field, State};
 use ai4u_core::wire::{AgentState, AgentStatus, Command};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::num::NonZeroU64;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -271,12 +271,10 @@ impl Daemon {
                     responder.send(Err(AppError::Failed { id: self.id.clone(), reason: reason.clone() }));
                     run.ack(group);
                 } else if run.link.is_none() {
-                    run.replace_waiting(&self.id, Waiting::Connect {
-                        fields,
-                        responder,
-                        deadline: Instant::now() + self.timeout,
-                        group,
-                    });
+                    run.replace_waiting(
+                        &self.id,
+                        Waiting::Connect { fields, responder, deadline: Instant::now() + self.timeout, group },
+                    );
                 } else {
                     self.send_reset(run, fields, responder, group);
                 }
@@ -307,11 +305,10 @@ impl Daemon {
                 match self.guarded("step_behavior", |c| c.step_behavior(&action)) {
                     Ok(cmd) => {
                         if let Some(ticket) = run.send_ticketed(cmd, group) {
-                            run.replace_waiting(&self.id, Waiting::Step {
-                                responder,
-                                deadline: Instant::now() + self.timeout,
-                                ticket,
-                            });
+                            run.replace_waiting(
+                                &self.id,
+                                Waiting::Step { responder, deadline: Instant::now() + self.timeout, ticket },
+                            );
                         } else {
                             responder.send(Err(self.gone()));
                         }
@@ -364,7 +361,10 @@ impl Daemon {
         run.paused = false;
         run.ended = None;
         if let Some(ticket) = run.send_ticketed(Command::Reset { fields }, group) {
-            run.replace_waiting(&self.id, Waiting::Reset { responder, deadline: Instant::now() + self.timeout, ticket });
+            run.replace_waiting(
+                &self.id,
+                Waiting::Reset { responder, deadline: Instant::now() + self.timeout, ticket },
+            );
         } else {
             responder.send(Err(self.gone()));
         }
@@ -381,7 +381,9 @@ impl Daemon {
 
     fn on_state(&mut self, run: &mut Run, mut s: AgentState, stamp: Option<Ticket>) {
         match std::mem::replace(&mut run.waiting, Waiting::None) {
-            Waiting::Reset { responder, ticket, .. } if answers(stamp, ticket) && s.status == AgentStatus::NewEpisode => {
+            Waiting::Reset { responder, ticket, .. }
+                if answers(stamp, ticket) && s.status == AgentStatus::NewEpisode =>
+            {
                 let state = State::from_fields(std::mem::take(&mut s.fields));
                 let r = self.guarded("reset_behavior", |c| {
                     c.handle_new_episode(&state);

@@ -146,9 +146,7 @@ fn collect_steps(answers: Vec<Result<Answer>>) -> Vec<Result<StepResult>> {
         .into_iter()
         .map(|a| {
             a.map(|a| match a {
-                Answer::Reset(obs, info) => {
-                    StepResult { obs, reward: 0.0, terminated: false, truncated: false, info }
-                }
+                Answer::Reset(obs, info) => StepResult { obs, reward: 0.0, terminated: false, truncated: false, info },
                 Answer::Step(r) => r,
             })
         })

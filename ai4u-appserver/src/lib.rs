@@ -188,8 +188,16 @@ impl AppServer {
 
     /// Starts serving: one daemon thread per id owning the controller at the same position,
     /// network I/O on a tokio runtime thread. Blocks until every id is configured by an
-    /// engine, then returns the handles in the order of `ids`.
+    /// engine (up to the connect timeout), then returns the handles in the order of `ids`.
     pub fn start(self, ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Vec<ControllerHandle>> {
+        let timeout = self.opts.connect_timeout;
+        self.serve(ids, controllers)?.wait_configured(timeout)
+    }
+
+    /// Starts serving like [`start`](Self::start) but returns at once; wait for the engines
+    /// with [`Serving::wait_configured`], as often as needed (a service prints which ids are
+    /// still missing between two waits, and can give up when it is told to stop).
+    pub fn serve(self, ids: &[&str], controllers: Vec<Box<dyn Controller>>) -> Result<Serving> {
         if ids.len() != controllers.len() {
             return Err(AppError::Usage(format!("{} ids but {} controllers", ids.len(), controllers.len())));
         }
@@ -256,41 +264,85 @@ impl AppServer {
             })
             .map_err(|source| AppError::Spawn { what: "the network thread".into(), source })?;
 
-        let deadline = Instant::now() + self.opts.connect_timeout;
-        let mut spaces: Vec<Option<Ready>> = (0..ids.len()).map(|_| None).collect();
-        while spaces.iter().any(Option::is_none) {
-            match ready_rx.recv_deadline(deadline) {
+        Ok(Serving {
+            ids: ids.iter().map(|id| id.to_string()).collect(),
+            ready_rx,
+            ready: (0..ids.len()).map(|_| None).collect(),
+            inboxes: inboxes.into_iter().map(|(_, tx)| tx).collect(),
+            guard,
+            step_timeout: self.opts.step_timeout,
+            local: self.local,
+        })
+    }
+}
+
+/// A server that is serving but whose agents are not all configured yet; see
+/// [`AppServer::serve`]. Dropping it shuts the server down.
+pub struct Serving {
+    ids: Vec<String>,
+    ready_rx: crossbeam_channel::Receiver<Ready>,
+    /// What each agent's first configuration told, by position in `ids`.
+    ready: Vec<Option<Ready>>,
+    inboxes: Vec<crossbeam_channel::Sender<DaemonMsg>>,
+    guard: Arc<ServerGuard>,
+    step_timeout: Duration,
+    local: SocketAddr,
+}
+
+impl Serving {
+    /// The address engines should connect to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The ids no engine has configured yet, in the order they were given.
+    pub fn missing(&self) -> Vec<&str> {
+        self.ids.iter().zip(&self.ready).filter(|(_, r)| r.is_none()).map(|(id, _)| id.as_str()).collect()
+    }
+
+    /// Waits up to `timeout` for engines to configure every id, then returns the handles in
+    /// the order of the ids. On [`AppError::NotConfigured`] nothing is lost: call it again
+    /// to wait longer.
+    pub fn wait_configured(&mut self, timeout: Duration) -> Result<Vec<ControllerHandle>> {
+        let deadline = Instant::now() + timeout;
+        while self.ready.iter().any(Option::is_none) {
+            match self.ready_rx.recv_deadline(deadline) {
                 Ok(r) => {
                     let i = r.index;
-                    spaces[i] = Some(r);
+                    self.ready[i] = Some(r);
                 }
                 Err(_) => {
-                    let missing =
-                        ids.iter().zip(&spaces).filter(|(_, s)| s.is_none()).map(|(id, _)| id.to_string()).collect();
                     return Err(AppError::NotConfigured {
-                        missing,
-                        waited: self.opts.connect_timeout,
+                        missing: self.missing().into_iter().map(str::to_owned).collect(),
+                        waited: timeout,
                         addr: self.local.to_string(),
                     });
                 }
             }
         }
-        Ok(ids
+        Ok(self
+            .ids
             .iter()
-            .zip(spaces)
-            .zip(inboxes)
-            .map(|((id, ready), (_, tx))| {
-                let ready = ready.expect("all configured");
+            .zip(&self.ready)
+            .zip(&self.inboxes)
+            .map(|((id, ready), tx)| {
+                let ready = ready.as_ref().expect("all configured");
                 ControllerHandle {
-                    id: id.to_string(),
-                    tx,
-                    action_space: ready.action_space,
-                    observation_space: ready.observation_space,
-                    timeout: self.opts.step_timeout,
-                    _server: guard.clone(),
+                    id: id.clone(),
+                    tx: tx.clone(),
+                    action_space: ready.action_space.clone(),
+                    observation_space: ready.observation_space.clone(),
+                    timeout: self.step_timeout,
+                    _server: self.guard.clone(),
                 }
             })
             .collect())
+    }
+}
+
+impl std::fmt::Debug for Serving {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Serving").field("addr", &self.local).field("missing", &self.missing()).finish_non_exhaustive()
     }
 }
 

@@ -244,9 +244,7 @@ where
     let mut writer = AsyncFrameWriter::new(w);
 
     let hello = match tokio::time::timeout(opts.handshake_timeout, reader.read_message()).await {
-        Err(_) => {
-            return ConnectionEnd::Lost(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64()))
-        }
+        Err(_) => return ConnectionEnd::Lost(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64())),
         Ok(Ok(Some(Message::Hello(h)))) => h,
         Ok(Ok(Some(other))) => {
             return protocol_error(&mut writer, format!("expected Hello, got {}", other.kind_name())).await

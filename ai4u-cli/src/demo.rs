@@ -42,7 +42,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         port: 0,
         mode: Some(a.mode),
         token: None,
-        connect_timeout: 30.0,
+        connect_timeout: Some(30.0),
         step_timeout: 30.0,
         legacy_udp: false,
     };
@@ -66,7 +66,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let reached = AtomicUsize::new(0);
-    let report = drive::run(&handles, a.episodes, a.policy, Some(a.seed), &|e| {
+    let report = drive::run(&handles, a.episodes, a.policy, Some(a.seed), &drive::Stop::default(), &|e| {
         if e.terminated && e.ret > 0.0 {
             reached.fetch_add(1, Ordering::Relaxed);
         }

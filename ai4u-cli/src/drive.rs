@@ -1,15 +1,38 @@
 //! Runs episodes on every handle at once (one thread per agent, since in lockstep a tick
 //! shared by several agents is answered only when all of them have acted) and gathers
 //! per-episode statistics.
+//!
+//! Engines may come and go: an episode cut short by a disconnect or a stalled engine is
+//! recorded as *interrupted* (neither success nor failure, not counted towards the episode
+//! target), and the agent waits for an engine to serve it again. A controller error ends
+//! only its agent. A [`Stop`] (Ctrl-C, SIGTERM) ends every agent's run, keeping what was done.
 
-use ai4u_appserver::ControllerHandle;
+use ai4u_appserver::{AppError, ControllerHandle};
 use ai4u_controllers::samplescene::ScriptedPilot;
 use ai4u_controllers::Controller;
 use ai4u_core::spaces::{self, Sample, Space};
 use ai4u_core::value::Field;
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Set once to end every agent's run (by the Ctrl-C / SIGTERM handler); cheap to poll.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    /// Asks every run to end.
+    pub fn set(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
 
 /// How actions are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,15 +45,22 @@ pub enum Policy {
     Noop,
 }
 
+/// One episode of one agent, as the report lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Episode {
     pub agent: String,
+    /// Counts every episode the agent started, interrupted ones included.
     pub episode: u32,
     #[serde(rename = "return")]
     pub ret: f64,
     pub steps: u32,
     pub terminated: bool,
     pub truncated: bool,
+    /// Cut short by the engine going away (or by a stop): neither success nor failure.
+    pub interrupted: bool,
+    /// Why it was interrupted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +68,23 @@ pub struct Report {
     pub episodes: Vec<Episode>,
     pub observations_checked: u64,
     pub seconds: f64,
+    /// The run was ended by Ctrl-C or SIGTERM.
+    pub stopped: bool,
+    /// Agents whose run ended with an error, with the error.
+    pub failed_agents: Vec<AgentFailure>,
+}
+
+/// An agent whose run ended early because of an error of its own.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentFailure {
+    pub agent: String,
+    pub error: String,
+}
+
+/// Errors after which an agent waits for an engine and starts a new episode: the engine
+/// went away, stalled, or ended the episode on its own.
+fn engine_went_away(e: &AppError) -> bool {
+    matches!(e, AppError::Disconnected { .. } | AppError::Timeout { .. } | AppError::NoEpisode { .. })
 }
 
 /// The zero action, clamped into the space (Box), or a sample where zero means nothing.
@@ -70,69 +117,120 @@ fn episode_seed(seed: u64, agent: &str, episode: u32) -> i64 {
         & (i64::MAX as u64)) as i64
 }
 
-/// One agent's episodes; `on_episode` is called as each one ends.
+/// What one agent's run produced.
+struct AgentRun {
+    episodes: Vec<Episode>,
+    checked: u64,
+    error: Option<anyhow::Error>,
+}
+
+/// One agent's episodes until `episodes` of them completed (0 = until stopped);
+/// `on_episode` is called as each one ends, interrupted ones included.
 fn run_agent(
     handle: &ControllerHandle,
     episodes: u32,
     policy: Policy,
     seed: Option<u64>,
+    stop: &Stop,
     on_episode: &(dyn Fn(&Episode) + Sync),
-) -> Result<(Vec<Episode>, u64)> {
+) -> AgentRun {
     let mut rng = spaces::rng(episode_seed(seed.unwrap_or(0), handle.id(), 0) as u64);
-    let pilot = ScriptedPilot;
-    let mut out = Vec::new();
-    let mut checked = 0u64;
-    let mut e = 0u32;
-    while episodes == 0 || e < episodes {
-        e += 1;
+    let mut run = AgentRun { episodes: Vec::new(), checked: 0, error: None };
+    let mut completed = 0u32;
+    let mut started = 0u32;
+    // Set while the agent waits for an engine, so the wait is announced once.
+    let mut waiting_since: Option<Instant> = None;
+    while !stop.is_set() && (episodes == 0 || completed < episodes) {
         let fields = match seed {
-            Some(s) => vec![Field::new("seed", episode_seed(s, handle.id(), e))],
+            Some(s) => vec![Field::new("seed", episode_seed(s, handle.id(), started + 1))],
             None => vec![],
         };
-        let (mut obs, _) =
-            handle.request_reset(fields).with_context(|| format!("resetting agent `{}`", handle.id()))?;
-        check(handle, &obs)?;
-        checked += 1;
-        let mut ret = 0.0f64;
-        let mut steps = 0u32;
-        loop {
+        let mut obs = match handle.request_reset(fields) {
+            Ok((obs, _)) => obs,
+            Err(_) if stop.is_set() => break,
+            Err(e) if engine_went_away(&e) => {
+                if waiting_since.is_none() {
+                    println!("ai4u: agent {} waits for an engine ({e})", handle.id());
+                    waiting_since = Some(Instant::now());
+                }
+                continue;
+            }
+            Err(e) => {
+                run.error = Some(anyhow::Error::new(e).context(format!("resetting agent `{}`", handle.id())));
+                break;
+            }
+        };
+        if let Some(since) = waiting_since.take() {
+            println!("ai4u: agent {} is served again after {:.1} s", handle.id(), since.elapsed().as_secs_f64());
+        }
+        started += 1;
+        let mut ep = Episode {
+            agent: handle.id().to_owned(),
+            episode: started,
+            ret: 0.0,
+            steps: 0,
+            terminated: false,
+            truncated: false,
+            interrupted: false,
+            reason: None,
+        };
+        if let Err(e) = check(handle, &obs) {
+            run.error = Some(e);
+            break;
+        }
+        run.checked += 1;
+        let ended = loop {
             let action = match policy {
-                Policy::Scripted => pilot.act(&obs),
+                Policy::Scripted => ScriptedPilot.act(&obs),
                 Policy::Random => handle.action_space().sample(&mut rng),
                 Policy::Noop => noop_action(handle.action_space(), &mut rng),
             };
-            let r = handle.request_step(&action).with_context(|| format!("stepping agent `{}`", handle.id()))?;
-            check(handle, &r.obs)?;
-            checked += 1;
-            ret += r.reward as f64;
-            steps += 1;
-            let done = r.ended();
-            obs = r.obs;
-            if done {
-                let ep = Episode {
-                    agent: handle.id().to_owned(),
-                    episode: e,
-                    ret,
-                    steps,
-                    terminated: r.terminated,
-                    truncated: r.truncated,
-                };
-                on_episode(&ep);
-                out.push(ep);
-                break;
+            let r = match handle.request_step(&action) {
+                Ok(r) => r,
+                Err(e) if stop.is_set() || engine_went_away(&e) => {
+                    ep.interrupted = true;
+                    ep.reason = Some(if stop.is_set() { "stopped".to_owned() } else { e.to_string() });
+                    break true;
+                }
+                Err(e) => {
+                    run.error = Some(anyhow::Error::new(e).context(format!("stepping agent `{}`", handle.id())));
+                    break false;
+                }
+            };
+            if let Err(e) = check(handle, &r.obs) {
+                run.error = Some(e);
+                break false;
             }
+            run.checked += 1;
+            ep.ret += r.reward as f64;
+            ep.steps += 1;
+            let ended = r.ended();
+            obs = r.obs;
+            if ended {
+                ep.terminated = r.terminated;
+                ep.truncated = r.truncated;
+                completed += 1;
+                break true;
+            }
+        };
+        if !ended {
+            break;
         }
+        on_episode(&ep);
+        run.episodes.push(ep);
     }
-    Ok((out, checked))
+    run
 }
 
-/// Runs `episodes` per agent (0 = forever), then stops every agent and waits for the
-/// engines to say goodbye.
+/// Runs `episodes` per agent (0 = until `stop`), then stops every agent and waits (briefly)
+/// for the engines to say goodbye. An agent's own error ends only its run; it is listed in
+/// the report's `failed_agents`.
 pub fn run(
     handles: &[ControllerHandle],
     episodes: u32,
     policy: Policy,
     seed: Option<u64>,
+    stop: &Stop,
     on_episode: &(dyn Fn(&Episode) + Sync),
 ) -> Result<Report> {
     if policy == Policy::Scripted {
@@ -142,32 +240,62 @@ pub fn run(
         }
     }
     let start = Instant::now();
-    let results: Vec<Result<(Vec<Episode>, u64)>> = std::thread::scope(|s| {
+    let finished = AtomicBool::new(false);
+    let runs: Vec<AgentRun> = std::thread::scope(|s| {
+        // Turns a stop into Stop commands: they end the requests the agents wait on.
+        s.spawn(|| {
+            while !finished.load(Ordering::SeqCst) {
+                if stop.is_set() {
+                    handles.iter().for_each(|h| {
+                        let _ = h.stop();
+                    });
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
         let workers: Vec<_> = handles
             .iter()
             .map(|h| {
                 s.spawn(move || {
-                    let r = run_agent(h, episodes, policy, seed, on_episode);
+                    let r = run_agent(h, episodes, policy, seed, stop, on_episode);
                     // Stop even after a failure, so the engine is not left waiting.
                     let _ = h.stop();
                     r
                 })
             })
             .collect();
-        workers
+        let runs = workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an agent thread panicked"))))
-            .collect()
+            .map(|w| {
+                w.join().unwrap_or_else(|_| AgentRun {
+                    episodes: vec![],
+                    checked: 0,
+                    error: Some(anyhow::anyhow!("an agent thread panicked")),
+                })
+            })
+            .collect();
+        finished.store(true, Ordering::SeqCst);
+        runs
     });
     let seconds = start.elapsed().as_secs_f64();
-    let mut report = Report { episodes: Vec::new(), observations_checked: 0, seconds };
-    for r in results {
-        let (eps, checked) = r?;
-        report.episodes.extend(eps);
-        report.observations_checked += checked;
+    let mut report = Report {
+        episodes: Vec::new(),
+        observations_checked: 0,
+        seconds,
+        stopped: stop.is_set(),
+        failed_agents: Vec::new(),
+    };
+    for (h, r) in handles.iter().zip(runs) {
+        report.episodes.extend(r.episodes);
+        report.observations_checked += r.checked;
+        if let Some(e) = r.error {
+            report.failed_agents.push(AgentFailure { agent: h.id().to_owned(), error: format!("{e:#}") });
+        }
     }
+    let deadline = Instant::now() + Duration::from_secs(10);
     for h in handles {
-        if !h.wait_disconnected(Duration::from_secs(10)) {
+        if !h.wait_disconnected(deadline.saturating_duration_since(Instant::now())) {
             eprintln!("ai4u: the engine of agent `{}` did not say goodbye within 10 s", h.id());
         }
     }
@@ -175,18 +303,22 @@ pub fn run(
 }
 
 /// The summary table printed at the end of `serve` and `demo`.
+/// Interrupted episodes are counted apart: they are neither successes nor failures.
 pub fn summary(report: &Report) -> String {
-    let n = report.episodes.len().max(1) as f64;
+    let done: Vec<&Episode> = report.episodes.iter().filter(|e| !e.interrupted).collect();
+    let n = done.len().max(1) as f64;
     let steps: u64 = report.episodes.iter().map(|e| e.steps as u64).sum();
-    let mean_return = report.episodes.iter().map(|e| e.ret).sum::<f64>() / n;
-    let successes = report.episodes.iter().filter(|e| e.terminated && e.ret > 0.0).count();
-    let truncated = report.episodes.iter().filter(|e| e.truncated).count();
+    let done_steps: u64 = done.iter().map(|e| e.steps as u64).sum();
+    let mean_return = done.iter().map(|e| e.ret).sum::<f64>() / n;
+    let successes = done.iter().filter(|e| e.terminated && e.ret > 0.0).count();
+    let truncated = done.iter().filter(|e| e.truncated).count();
     let rows = [
-        ("episodes", report.episodes.len().to_string()),
+        ("episodes", done.len().to_string()),
+        ("interrupted", (report.episodes.len() - done.len()).to_string()),
         ("mean return", format!("{mean_return:.3}")),
         ("success rate", format!("{:.1} %", 100.0 * successes as f64 / n)),
         ("truncated", truncated.to_string()),
-        ("mean episode length", format!("{:.1} steps", steps as f64 / n)),
+        ("mean episode length", format!("{:.1} steps", done_steps as f64 / n)),
         ("steps per second", format!("{:.0}", steps as f64 / report.seconds.max(1e-9))),
         ("observations checked", report.observations_checked.to_string()),
     ];

@@ -6,7 +6,7 @@ mod demo;
 mod drive;
 mod plugin_cmd;
 
-use ai4u_appserver::{AppServer, AppServerBuilder, Plugin};
+use ai4u_appserver::{AppError, AppServer, AppServerBuilder, ControllerHandle, Plugin, Serving};
 use ai4u_controllers::{Controller, GenericController, SampleSceneController};
 use ai4u_core::value::Field;
 use ai4u_core::wire::Mode;
@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 #[command(
@@ -68,9 +68,10 @@ struct NetArgs {
     /// Engines must present this token.
     #[arg(long)]
     token: Option<String>,
-    /// Seconds to wait for engines to configure every id.
-    #[arg(long, default_value_t = 60.0)]
-    connect_timeout: f64,
+    /// Seconds to wait for engines to configure every id (`serve`: 0, the default there,
+    /// waits as long as it runs).
+    #[arg(long)]
+    connect_timeout: Option<f64>,
     /// Seconds a reset or step may wait for the engine.
     #[arg(long, default_value_t = 60.0)]
     step_timeout: f64,
@@ -84,7 +85,7 @@ impl NetArgs {
         let mut b = AppServer::builder()
             .host(self.host.clone())
             .port(self.port)
-            .connect_timeout(Duration::from_secs_f64(self.connect_timeout))
+            .connect_timeout(Duration::from_secs_f64(self.connect_timeout.unwrap_or(60.0)))
             .step_timeout(Duration::from_secs_f64(self.step_timeout))
             .legacy_udp(self.legacy_udp);
         if let Some(m) = self.mode {
@@ -149,7 +150,42 @@ fn from_plugin(plugin: &Plugin, name: Option<&str>, n: usize) -> Result<(Vec<Box
     Ok((controllers, is_sample))
 }
 
-fn serve(args: ServeArgs) -> Result<()> {
+/// Waits for engines to configure every id, saying which are missing when the set changes
+/// and every 30 s; `None` when stopped first.
+fn wait_for_engines(
+    serving: &mut Serving,
+    limit: Option<Duration>,
+    stop: &drive::Stop,
+) -> Result<Option<Vec<ControllerHandle>>> {
+    let start = Instant::now();
+    let mut said: Option<(Vec<String>, Instant)> = None;
+    loop {
+        let missing: Vec<String> = serving.missing().into_iter().map(str::to_owned).collect();
+        if !said.as_ref().is_some_and(|(m, at)| *m == missing && at.elapsed() < Duration::from_secs(30)) {
+            println!("ai4u: waiting for engines on {}: missing agent(s) {}", serving.local_addr(), missing.join(", "));
+            said = Some((missing, Instant::now()));
+        }
+        let slice = match limit {
+            Some(l) => l.saturating_sub(start.elapsed()).min(Duration::from_millis(200)),
+            None => Duration::from_millis(200),
+        };
+        match serving.wait_configured(slice) {
+            Ok(handles) => return Ok(Some(handles)),
+            Err(AppError::NotConfigured { missing, addr, .. }) => {
+                if stop.is_set() {
+                    return Ok(None);
+                }
+                if let Some(l) = limit.filter(|l| start.elapsed() >= *l) {
+                    // The error of `start`, with the whole wait.
+                    return Err(AppError::NotConfigured { missing, waited: l, addr }.into());
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<bool> {
     let (controllers, scripted) = match &args.plugin {
         Some(path) => from_plugin(&Plugin::load(path)?, args.controller.as_deref(), args.ids.len())?,
         None => {
@@ -159,6 +195,19 @@ fn serve(args: ServeArgs) -> Result<()> {
         }
     };
     let policy = args.policy.unwrap_or(if scripted { drive::Policy::Scripted } else { drive::Policy::Random });
+    let stop = drive::Stop::default();
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || {
+            if stop.is_set() {
+                // A second Ctrl-C while stopping: the user wants out now.
+                std::process::exit(130);
+            }
+            eprintln!("ai4u: stopping (again to quit at once)");
+            stop.set();
+        })
+        .context("installing the Ctrl-C handler")?;
+    }
     let mut builder = args.net.builder();
     if let Some(m) = args.max_steps {
         builder = builder.agent_config(Field::new("max_steps", m as i64));
@@ -168,30 +217,40 @@ fn serve(args: ServeArgs) -> Result<()> {
     println!("ai4u: listening on {}", server.local_addr());
     std::io::stdout().flush()?;
     let ids: Vec<&str> = args.ids.iter().map(String::as_str).collect();
-    let handles = server.start(&ids, controllers)?;
+    let mut serving = server.serve(&ids, controllers)?;
+    let limit = args.net.connect_timeout.filter(|&t| t > 0.0).map(Duration::from_secs_f64);
+    let Some(handles) = wait_for_engines(&mut serving, limit, &stop)? else {
+        println!("ai4u: stopped before every agent was configured");
+        return Ok(true);
+    };
+    drop(serving);
     println!("ai4u: {} agent(s) configured: {}", handles.len(), ids.join(", "));
-    let report = drive::run(&handles, args.episodes, policy, args.seed, &|e| {
-        println!(
-            "agent {} episode {}: return {:.3}, {} steps, {}",
-            e.agent,
-            e.episode,
-            e.ret,
-            e.steps,
-            if e.terminated { "terminated" } else { "truncated" }
-        );
+    let report = drive::run(&handles, args.episodes, policy, args.seed, &stop, &|e| {
+        let how = if e.interrupted {
+            format!("interrupted ({})", e.reason.as_deref().unwrap_or("?"))
+        } else if e.terminated {
+            "terminated".into()
+        } else {
+            "truncated".into()
+        };
+        println!("agent {} episode {}: return {:.3}, {} steps, {how}", e.agent, e.episode, e.ret, e.steps);
     })?;
     print!("{}", drive::summary(&report));
-    if let Some(path) = args.report {
-        std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+    for f in &report.failed_agents {
+        eprintln!("error: agent {}: {}", f.agent, f.error);
+    }
+    if let Some(path) = &args.report {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("writing the report to {}", path.display()))?;
     }
-    Ok(())
+    Ok(report.failed_agents.is_empty())
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(a) => serve(a),
+        // Every agent failed or some did: the summary is printed, the exit code says so.
+        Command::Serve(a) => serve(a).and_then(|ok| if ok { Ok(()) } else { std::process::exit(1) }),
         Command::Plugin(a) => plugin_cmd::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),

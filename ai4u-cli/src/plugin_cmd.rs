@@ -55,7 +55,11 @@ fn inspect(path: PathBuf) -> Result<()> {
                     "" => String::new(),
                     name => format!("`{name}` "),
                 };
-                println!("  {name}{default}: action {actuator}{}, observation {}", c.action_space(), c.observation_space())
+                println!(
+                    "  {name}{default}: action {actuator}{}, observation {}",
+                    c.action_space(),
+                    c.observation_space()
+                )
             }
             Err(e) => println!("  {name}{default}: cannot be created: {e}"),
         }

@@ -146,35 +146,96 @@ fn serve_drives_the_headless_scene_process_and_seeded_runs_repeat() {
     assert_eq!(key(&a), key(&b));
 }
 
-#[test]
-fn killing_the_engine_mid_episode_ends_serve_with_a_clear_error() {
-    // Long episodes (standing still until 2000 steps) so that the kill, which follows the
-    // end of the first one, lands inside the second rather than between two.
-    let args = ["--ids", "0", "--episodes", "0", "--step-timeout", "10", "--policy", "noop", "--max-steps", "2000"];
-    let (mut server, port, out) = serve(&args);
-    let mut engine = sim(port, &["--agents", "1"]);
-    let mut lines = out.lines();
-    let start = Instant::now();
-    loop {
-        let line = lines.next().expect("serve prints episodes").unwrap();
-        if line.starts_with("agent 0 episode 1:") {
-            break;
+/// Reads `out` until a line starting with `prefix`, and returns every line read.
+fn read_until(lines: &mut impl Iterator<Item = std::io::Result<String>>, prefix: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    for line in lines {
+        let line = line.unwrap();
+        let found = line.starts_with(prefix);
+        seen.push(line);
+        if found {
+            return seen;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "no episode finished");
     }
-    // Let the second episode get going (it lasts 2000 steps) before the kill.
-    std::thread::sleep(Duration::from_millis(200));
-    engine.kill().unwrap();
-    let _ = engine.wait();
-    // `wait` is only a guard against a hang: the step timeout (10 s) bounds the answer.
-    let status = wait(&mut server, Duration::from_secs(40));
-    assert!(!status.success());
-    let err = stderr_of(&mut server);
-    // Mid-episode the step fails at once; in the rare case the kill lands on the reset
-    // between two episodes, the reset waits for a reconnect and then says so.
-    let mid_episode = err.contains("engine of agent `0` disconnected");
-    let between = err.contains("while waiting for an engine to connect");
-    assert!(err.contains("error:") && (mid_episode || between), "stderr: {err}");
+    panic!("serve ended before printing `{prefix}`; it printed:\n{}", seen.join("\n"));
+}
+
+/// Sends `signal` (e.g. "INT") to a child process.
+fn signal(child: &Child, signal: &str) {
+    let ok = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().unwrap().success();
+    assert!(ok, "kill -{signal} failed");
+}
+
+#[test]
+fn serve_outlives_a_killed_engine_and_goes_on_with_the_next_one() {
+    let dir = tempdir::Dir::new("outlive");
+    let path = dir.0.join("report.json");
+    let args = ["--ids", "0", "--episodes", "2", "--policy", "noop", "--report", path.to_str().unwrap()];
+    let (mut server, port, out) = serve(&args);
+    let mut lines = out.lines();
+    // The first engine's episodes never end (no max steps, and noop never reaches the cube),
+    // so the kill lands mid-episode.
+    let mut first = sim(port, &["--agents", "1", "--max-steps", "0"]);
+    read_until(&mut lines, "ai4u: 1 agent(s) configured");
+    std::thread::sleep(Duration::from_millis(300));
+    first.kill().unwrap();
+    let _ = first.wait();
+    let seen = read_until(&mut lines, "ai4u: agent 0 waits for an engine");
+    assert!(seen.iter().any(|l| l.starts_with("agent 0 episode 1:") && l.contains("interrupted")), "{seen:?}");
+    // A new engine (a restarted build) takes over; its episodes end after 50 steps.
+    let mut second = sim(port, &["--agents", "1", "--max-steps", "50"]);
+    let status = wait(&mut server, Duration::from_secs(60));
+    assert!(status.success(), "serve failed: {}", stderr_of(&mut server));
+    assert!(wait(&mut second, Duration::from_secs(30)).success(), "{}", stderr_of(&mut second));
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(rest.iter().any(|l| l.starts_with("ai4u: agent 0 is served again")), "{rest:?}");
+    let r = report(&path);
+    let episodes = r["episodes"].as_array().unwrap();
+    assert_eq!(episodes.len(), 3, "{r}");
+    assert_eq!(episodes[0]["interrupted"], true, "{r}");
+    assert!(episodes[0]["reason"].as_str().unwrap().contains("disconnected"), "{r}");
+    for e in &episodes[1..] {
+        assert_eq!(
+            (e["interrupted"].as_bool(), e["truncated"].as_bool(), e["steps"].as_u64()),
+            (Some(false), Some(true), Some(50)),
+            "{r}"
+        );
+    }
+    assert_eq!(r["stopped"], false);
+}
+
+#[test]
+fn ctrl_c_stops_the_engines_and_writes_the_summary_and_report() {
+    let dir = tempdir::Dir::new("ctrl-c");
+    let path = dir.0.join("report.json");
+    let (mut server, port, out) = serve(&["--ids", "0,1", "--policy", "noop", "--report", path.to_str().unwrap()]);
+    let mut lines = out.lines();
+    let mut engine = sim(port, &["--agents", "2", "--max-steps", "20"]);
+    read_until(&mut lines, "agent 1 episode 2:");
+    signal(&server, "INT");
+    let status = wait(&mut server, Duration::from_secs(30));
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(status.success(), "exit {status}: {}", stderr_of(&mut server));
+    assert!(rest.iter().any(|l| l.contains("| episodes")), "no summary in {rest:?}");
+    // The engine was told to stop, said goodbye and exited cleanly.
+    assert!(wait(&mut engine, Duration::from_secs(30)).success(), "{}", stderr_of(&mut engine));
+    let r = report(&path);
+    assert_eq!(r["stopped"], true, "{r}");
+    let episodes = r["episodes"].as_array().unwrap();
+    let completed = episodes.iter().filter(|e| e["interrupted"] == false).count();
+    assert!(completed >= 2, "{r}");
+    assert!(episodes.iter().all(|e| e["interrupted"] == false || e["reason"] == "stopped"), "{r}");
+}
+
+#[test]
+fn sigterm_while_waiting_for_engines_exits_cleanly() {
+    let (mut server, _port, out) = serve(&["--ids", "0,7"]);
+    let mut lines = out.lines();
+    let seen = read_until(&mut lines, "ai4u: waiting for engines");
+    assert!(seen.last().unwrap().ends_with("missing agent(s) 0, 7"), "{seen:?}");
+    signal(&server, "TERM");
+    let status = wait(&mut server, Duration::from_secs(20));
+    assert!(status.success(), "exit {status}: {}", stderr_of(&mut server));
 }
 
 #[test]

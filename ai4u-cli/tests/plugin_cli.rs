@@ -20,7 +20,10 @@ fn cli_plugin_inspect_prints_the_descriptor_and_controllers() {
     assert!(stdout.contains("ai4u-controllers: 0.1.0"), "{stdout}");
     assert!(stdout.contains(&format!("rustc:            {}", ai4u_controllers::plugin::RUSTC_VERSION)), "{stdout}");
     assert!(stdout.contains("  samplescene (default): action `move`"), "{stdout}");
-    assert!(stdout.contains("  line: action Box(-1, 1, (1,), float32), observation Box(-100, 100, (2,), float32)"), "{stdout}");
+    assert!(
+        stdout.contains("  line: action Box(-1, 1, (1,), float32), observation Box(-100, 100, (2,), float32)"),
+        "{stdout}"
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_ai4u"))
         .args(["plugin", "inspect"])

@@ -20,18 +20,43 @@ pub const MAX_REQUEST: usize = 65_507;
 /// Why a legacy request could not be read. Each names the field and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LegacyError {
+    /// The request ended (or its field count cannot fit in it) while reading the named part.
     #[error("legacy request truncated while reading {0}")]
     Truncated(&'static str),
+    /// A space-padded decimal (field count, name size, value size) is not a number.
     #[error("legacy request: `{text}` is not a valid {what}")]
-    BadNumber { what: &'static str, text: String },
+    BadNumber {
+        /// The number being read, for example `the field count`.
+        what: &'static str,
+        /// The characters found instead.
+        text: String,
+    },
+    /// A field's type code is not a digit `0` to `7`.
     #[error("legacy request: field `{name}` has unknown type code {code}")]
-    BadType { name: String, code: u8 },
+    BadType {
+        /// The field's name.
+        name: String,
+        /// The code byte minus `b'0'` (wrapping), so `9` for the character `9`.
+        code: u8,
+    },
+    /// A field's name or value text is not valid UTF-8.
     #[error("legacy request: field `{name}` is not valid UTF-8")]
-    BadUtf8 { name: String },
+    BadUtf8 {
+        /// The field's name, invalid bytes replaced by U+FFFD.
+        name: String,
+    },
+    /// A value's text does not parse as its type code says (float, int, bool, base64, array elements).
     #[error("legacy request: field `{name}`: {detail}")]
-    BadValue { name: String, detail: String },
+    BadValue {
+        /// The field's name.
+        name: String,
+        /// What was wrong, quoting the offending text.
+        detail: String,
+    },
+    /// The request is longer than [`MAX_REQUEST`]; holds its length in bytes.
     #[error("legacy request of {0} bytes is larger than {MAX_REQUEST}")]
     TooLarge(usize),
+    /// Bytes are left after the last declared field; holds their count.
     #[error("{0} trailing bytes after the last legacy field")]
     Trailing(usize),
 }

@@ -10,12 +10,16 @@ use serde::{Deserialize, Serialize};
 /// One sensor an agent exposes: the name of its state field, what it holds and its range.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputSpec {
+    /// Name of the state field this sensor fills in every tick.
     pub name: String,
+    /// Kind of value the field holds.
     pub kind: ValueKind,
     /// Tensor shape of the field (`[]` for a scalar, `[h, w, c]` for an image).
     pub shape: Vec<u32>,
+    /// Lowest value any element can take (the observation space's low bound).
     #[serde(with = "crate::wire::serde_float::scalar")]
     pub range_min: f32,
+    /// Highest value any element can take (the observation space's high bound).
     #[serde(with = "crate::wire::serde_float::scalar")]
     pub range_max: f32,
 }
@@ -23,13 +27,18 @@ pub struct InputSpec {
 /// One actuator an agent exposes: the action name it answers to and its arguments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputSpec {
+    /// The action name a [`Command::Act`](crate::wire::Command::Act) uses to reach this actuator (for example `move`).
     pub name: String,
     /// Continuous actuators take floats in `[range_min, range_max]`; discrete ones take
     /// one choice out of `shape.last()`.
     pub continuous: bool,
+    /// Shape of the action: the float array's for a continuous actuator (`[4]` for `move`);
+    /// for a discrete one, `shape.last()` is the number of choices.
     pub shape: Vec<u32>,
+    /// Lower bounds of a continuous action: empty (unbounded), one for every element, or one per element.
     #[serde(with = "crate::wire::serde_float::seq")]
     pub range_min: Vec<f32>,
+    /// Upper bounds of a continuous action, given like `range_min`.
     #[serde(with = "crate::wire::serde_float::seq")]
     pub range_max: Vec<f32>,
 }
@@ -37,15 +46,19 @@ pub struct OutputSpec {
 /// Everything an agent declares about its sensors and actuators.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelMetadata {
+    /// The sensors, in the order the engine declared them.
     pub inputs: Vec<InputSpec>,
+    /// The actuators, in the order the engine declared them.
     pub outputs: Vec<OutputSpec>,
 }
 
 /// Why AI4U metadata JSON could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum MetadataError {
+    /// The text is not JSON or does not have the `inputs`/`outputs` structure AI4U sends.
     #[error("model metadata is not valid JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The JSON parsed but a sensor has an unknown type code or a shape has a negative dimension.
     #[error("model metadata: {0}")]
     Invalid(String),
 }
@@ -147,10 +160,12 @@ impl ModelMetadata {
         Ok(ModelMetadata { inputs, outputs })
     }
 
+    /// The sensor named `name`, if the agent declared one.
     pub fn input(&self, name: &str) -> Option<&InputSpec> {
         self.inputs.iter().find(|i| i.name == name)
     }
 
+    /// The actuator named `name`, if the agent declared one.
     pub fn output(&self, name: &str) -> Option<&OutputSpec> {
         self.outputs.iter().find(|o| o.name == name)
     }

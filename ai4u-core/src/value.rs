@@ -21,17 +21,26 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u32)]
 pub enum ValueKind {
+    /// One `f32` (wire tag 0).
     Float = 0,
+    /// One `i64` (wire tag 1).
     Int = 1,
+    /// A boolean, one byte 0 or 1 (wire tag 2).
     Bool = 2,
+    /// UTF-8 text (wire tag 3).
     String = 3,
+    /// Opaque bytes (wire tag 4).
     Bytes = 4,
+    /// Row-major `f32` tensor with its shape (wire tag 5).
     FloatArray = 5,
+    /// Row-major `i32` tensor with its shape (wire tag 6).
     IntArray = 6,
+    /// An [`Image`]: geometry, pixel type, encoding and bytes (wire tag 7).
     Image = 7,
 }
 
 impl ValueKind {
+    /// Every kind in wire-tag order, so `ALL[tag as usize]` is the kind of `tag`.
     pub const ALL: [ValueKind; 8] = [
         ValueKind::Float,
         ValueKind::Int,
@@ -48,6 +57,7 @@ impl ValueKind {
         Self::ALL.get(tag as usize).copied()
     }
 
+    /// Lower-case name used by `Display` and in error messages (`"float array"`).
     pub fn name(self) -> &'static str {
         match self {
             ValueKind::Float => "float",
@@ -79,6 +89,7 @@ pub enum PixelType {
 }
 
 impl PixelType {
+    /// Bytes per channel value: 1 for [`PixelType::U8`], 4 for [`PixelType::F32`].
     pub fn size(self) -> usize {
         match self {
             PixelType::U8 => 1,
@@ -100,11 +111,17 @@ pub enum ImageEncoding {
 /// A camera frame or any 2-D grid of pixels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Image {
+    /// Pixels per row (of the decoded image for PNG).
     pub width: u32,
+    /// Number of rows, top row first (of the decoded image for PNG).
     pub height: u32,
+    /// Values per pixel, interleaved (for example 1 for grey, 3 for RGB).
     pub channels: u32,
+    /// Element type of each channel value.
     pub pixel: PixelType,
+    /// Whether `data` holds raw HWC pixels or a whole PNG file.
     pub encoding: ImageEncoding,
+    /// The pixels: exactly [`Image::raw_len`] bytes when raw, a PNG file when PNG.
     pub data: Vec<u8>,
 }
 
@@ -144,22 +161,32 @@ impl Image {
 /// Anything an engine sends or receives: a sensor reading, an action argument, a reset field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Value {
+    /// A scalar `f32` (wire tag 0); NaN and infinities are allowed.
     Float(#[serde(with = "crate::wire::serde_float::scalar")] f32),
+    /// A signed 64-bit integer (wire tag 1).
     Int(i64),
+    /// A boolean (wire tag 2).
     Bool(bool),
+    /// UTF-8 text (wire tag 3).
     String(String),
+    /// Opaque bytes (wire tag 4), sent as they are.
     Bytes(Vec<u8>),
     /// Row-major f32 tensor; `data.len()` equals the product of `shape` (1 for rank 0).
     FloatArray {
+        /// Dimensions, outermost first; `[]` is a scalar, a 0 anywhere means no elements.
         shape: Vec<u32>,
+        /// The elements in row-major (C) order.
         #[serde(with = "crate::wire::serde_float::seq")]
         data: Vec<f32>,
     },
     /// Row-major i32 tensor; `data.len()` equals the product of `shape` (1 for rank 0).
     IntArray {
+        /// Dimensions, outermost first; `[]` is a scalar, a 0 anywhere means no elements.
         shape: Vec<u32>,
+        /// The elements in row-major (C) order.
         data: Vec<i32>,
     },
+    /// A camera frame or other pixel grid (wire tag 7).
     Image(Image),
 }
 
@@ -200,6 +227,7 @@ impl Value {
         Value::IntArray { shape: vec![data.len() as u32], data }
     }
 
+    /// Which variant this is, without the payload; `kind() as u32` is the wire tag.
     pub fn kind(&self) -> ValueKind {
         match self {
             Value::Float(_) => ValueKind::Float,
@@ -308,11 +336,15 @@ impl From<Image> for Value {
 /// A value with its name: one sensor reading, one reset argument.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Field {
+    /// Sensor, config or argument name; on the wire at most
+    /// [`Limits::max_name_len`](crate::wire::Limits::max_name_len) bytes of UTF-8.
     pub name: String,
+    /// The reading or argument itself.
     pub value: Value,
 }
 
 impl Field {
+    /// A field from a name and anything that converts into a [`Value`] (`f32`, `i64`, `bool`, `&str`, `Vec<f32>`, ...).
     pub fn new(name: impl Into<String>, value: impl Into<Value>) -> Field {
         Field { name: name.into(), value: value.into() }
     }
@@ -321,10 +353,21 @@ impl Field {
 /// Errors from reading a [`State`] or building a [`Value`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ValueError {
+    /// The state has no field of this name: the engine did not send that sensor.
     #[error("field `{0}` is missing")]
     Missing(String),
+    /// The field exists but holds another kind of value than the getter reads.
     #[error("field `{name}` is a {actual}, expected {expected}")]
-    WrongType { name: String, expected: &'static str, actual: ValueKind },
+    WrongType {
+        /// The field that was read.
+        name: String,
+        /// What the getter accepts (`"float"`, `"number"`, `"float array"`, ...).
+        expected: &'static str,
+        /// What the field actually holds.
+        actual: ValueKind,
+    },
+    /// An array's element count differs from the product of its shape, or a raw image's byte
+    /// count from its geometry; the text gives both.
     #[error("bad shape: {0}")]
     Shape(String),
 }
@@ -335,6 +378,7 @@ pub enum ValueError {
 /// of fields a state carries.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
+    /// The readings in the engine's order; lookups by name return the first match.
     pub fields: Vec<Field>,
 }
 
@@ -351,10 +395,12 @@ macro_rules! getter {
 }
 
 impl State {
+    /// An empty state.
     pub fn new() -> State {
         State::default()
     }
 
+    /// A state holding `fields` in the given order.
     pub fn from_fields(fields: Vec<Field>) -> State {
         State { fields }
     }
@@ -373,22 +419,27 @@ impl State {
         }
     }
 
+    /// The value of the first field named `name`, or `None` if there is none.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.fields.iter().find(|f| f.name == name).map(|f| &f.value)
     }
 
+    /// True if a field named `name` exists.
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
 
+    /// Number of fields (duplicates counted).
     pub fn len(&self) -> usize {
         self.fields.len()
     }
 
+    /// True if the state holds no field.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
 
+    /// The fields as `(name, value)` pairs, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.fields.iter().map(|f| (f.name.as_str(), &f.value))
     }

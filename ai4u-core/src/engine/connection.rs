@@ -13,14 +13,19 @@ use std::time::Duration;
 pub struct EngineOptions {
     /// `host:port` of the controller.
     pub addr: String,
+    /// Engine name sent in the Hello, free text (default `ai4u-rust`).
     pub engine: String,
+    /// Engine version sent in the Hello, free text (default this crate's version).
     pub engine_version: String,
+    /// Auth token sent in the Hello; required when the controller has one (default none).
     pub token: Option<String>,
+    /// The mode asked for in the Hello; the Welcome's mode is the one in force (default lockstep).
     pub mode: Mode,
     /// How long to try connecting (the controller may start a moment later).
     pub connect_timeout: Duration,
     /// How long to wait for each reply; `None` waits forever.
     pub reply_timeout: Option<Duration>,
+    /// Bounds on the frames and messages accepted from the controller.
     pub limits: Limits,
 }
 
@@ -42,20 +47,48 @@ impl Default for EngineOptions {
 /// Why the engine side stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// No TCP connection within `connect_timeout`: is the controller running at that address?
     #[error("cannot connect to the controller at {addr}: {source}")]
-    Connect { addr: String, source: std::io::Error },
+    Connect {
+        /// The address tried, [`EngineOptions::addr`].
+        addr: String,
+        /// The last attempt's error.
+        source: std::io::Error,
+    },
+    /// The controller answered the Hello with Reject (bad token, version, unknown or taken agent id); holds its reason.
     #[error("the controller rejected the connection: {0}")]
     Rejected(String),
+    /// The controller sent Error, reporting a protocol violation by this side, and closed; holds its reason.
     #[error("the controller reported an error: {0}")]
     Remote(String),
+    /// No Welcome or Reply within [`EngineOptions::reply_timeout`].
     #[error("controller did not answer {what} within {secs:.1} s")]
-    Timeout { what: String, secs: f64 },
+    Timeout {
+        /// What went unanswered: `the Hello` or `tick N`.
+        what: String,
+        /// The timeout that expired, in seconds.
+        secs: f64,
+    },
+    /// The controller closed the connection between frames, without Reject or Error.
     #[error("the controller closed the connection")]
     Closed,
+    /// A valid message of the wrong kind arrived (say a Tick while waiting for the Welcome); Error was sent back.
     #[error("unexpected {got} from the controller while waiting for {expected}")]
-    Unexpected { got: &'static str, expected: &'static str },
+    Unexpected {
+        /// The kind received, as [`Message::kind_name`] names it.
+        got: &'static str,
+        /// The kind awaited: `Welcome` or `Reply`.
+        expected: &'static str,
+    },
+    /// A Reply's `seq` is not the tick's just sent; Error was sent back.
     #[error("reply seq {got} does not answer tick {expected}")]
-    SeqMismatch { expected: u64, got: u64 },
+    SeqMismatch {
+        /// The `seq` of the tick sent.
+        expected: u64,
+        /// The `seq` in the reply.
+        got: u64,
+    },
+    /// The connection failed (I/O) or the controller sent malformed bytes (Error was sent back).
     #[error(transparent)]
     Wire(#[from] WireError),
 }

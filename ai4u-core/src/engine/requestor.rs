@@ -128,10 +128,12 @@ impl<S: Scene> Requestor<S> {
         Ok(Requestor { conn, scene, mode: welcome.mode, agents })
     }
 
+    /// The scene being driven.
     pub fn scene(&self) -> &S {
         &self.scene
     }
 
+    /// The scene being driven, mutably (to change the world between [`Requestor::frame`] calls).
     pub fn scene_mut(&mut self) -> &mut S {
         &mut self.scene
     }

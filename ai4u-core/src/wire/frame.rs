@@ -14,12 +14,20 @@ const CHUNK: usize = 64 * 1024;
 /// A failure on a framed connection.
 #[derive(Debug, thiserror::Error)]
 pub enum WireError {
+    /// Reading or writing the stream failed (reset, broken pipe, or a timeout: see [`WireError::is_timeout`]).
     #[error("connection I/O failed: {0}")]
     Io(#[from] io::Error),
+    /// The bytes arrived but are not a valid frame or message; the peer should get an Error and a close.
     #[error("protocol error: {0}")]
     Protocol(#[from] ProtocolError),
+    /// The peer closed the stream inside a frame's header or payload (a clean close happens between frames).
     #[error("connection closed in the middle of a frame ({got} of {expected} bytes)")]
-    ClosedMidFrame { got: usize, expected: usize },
+    ClosedMidFrame {
+        /// Bytes of the header or payload received before the close.
+        got: usize,
+        /// Bytes it should have had: 4 for the header, the announced length for the payload.
+        expected: usize,
+    },
 }
 
 impl WireError {
@@ -48,14 +56,17 @@ pub struct FrameReader<R> {
 }
 
 impl<R: Read> FrameReader<R> {
+    /// A reader over `inner` that refuses frames and messages beyond `limits`. Allocates nothing yet.
     pub fn new(inner: R, limits: Limits) -> Self {
         FrameReader { inner, buf: Vec::new(), limits }
     }
 
+    /// The underlying stream.
     pub fn get_ref(&self) -> &R {
         &self.inner
     }
 
+    /// The underlying stream, mutably (to set timeouts, say); reading from it directly desynchronises the framing.
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
@@ -107,14 +118,17 @@ pub struct FrameWriter<W> {
 }
 
 impl<W: Write> FrameWriter<W> {
+    /// A writer over `inner`. Allocates nothing yet.
     pub fn new(inner: W) -> Self {
         FrameWriter { inner, buf: Vec::new() }
     }
 
+    /// The underlying stream.
     pub fn get_ref(&self) -> &W {
         &self.inner
     }
 
+    /// The underlying stream, mutably; writing to it directly corrupts the framing.
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
     }
@@ -150,6 +164,7 @@ mod asynchronous {
     }
 
     impl<R: AsyncRead + Unpin> AsyncFrameReader<R> {
+        /// A reader over `inner` that refuses frames and messages beyond `limits`. Allocates nothing yet.
         pub fn new(inner: R, limits: Limits) -> Self {
             AsyncFrameReader {
                 inner,
@@ -162,6 +177,7 @@ mod asynchronous {
             }
         }
 
+        /// The limits this reader enforces.
         pub fn limits(&self) -> &Limits {
             &self.limits
         }
@@ -215,6 +231,7 @@ mod asynchronous {
     }
 
     impl<W: AsyncWrite + Unpin> AsyncFrameWriter<W> {
+        /// A writer over `inner`. Allocates nothing yet.
         pub fn new(inner: W) -> Self {
             AsyncFrameWriter { inner, buf: Vec::new() }
         }
@@ -228,6 +245,7 @@ mod asynchronous {
             Ok(())
         }
 
+        /// Shuts the stream down for writing (a TCP FIN), so the peer reads a clean end of stream.
         pub async fn shutdown(&mut self) -> Result<(), WireError> {
             self.inner.shutdown().await?;
             Ok(())

@@ -43,9 +43,11 @@ pub enum AgentStatus {
 /// One agent served by an engine connection, as declared in [`Hello`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentInfo {
+    /// The agent's id, unique per controller; every tick and reply names the agent by it.
     pub id: String,
     /// Steps per episode after which the engine truncates it; 0 = no limit.
     pub max_steps: u32,
+    /// The agent's sensors (inputs) and actuators (outputs).
     pub metadata: ModelMetadata,
 }
 
@@ -54,13 +56,17 @@ pub struct AgentInfo {
 pub struct Hello {
     /// Always [`MAGIC`]; anything else is not an ai4u engine.
     pub magic: u32,
+    /// Protocol version the engine speaks; a controller rejects any but its own ([`PROTOCOL_VERSION`]).
     pub version: u16,
     /// Free text: `"unity"`, `"godot"`, `"ai4u-sim"`, ...
     pub engine: String,
+    /// Free text: the engine's own version, for logs.
     pub engine_version: String,
     /// Must match the controller's token when it has one.
     pub token: Option<String>,
+    /// The mode the engine asks for; [`Welcome::mode`] says which one is in force.
     pub mode: Mode,
+    /// The agents this connection serves; ids must be unique and known to the controller.
     pub agents: Vec<AgentInfo>,
 }
 
@@ -87,6 +93,7 @@ impl Hello {
 /// Per-agent configuration the controller returns in [`Welcome`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentConfig {
+    /// The id of the [`AgentInfo`] this config is for.
     pub id: String,
     /// Free-form settings for the engine's agent (for example `max_steps` or `frame_skip`
     /// overrides); an engine ignores names it does not know.
@@ -96,6 +103,7 @@ pub struct AgentConfig {
 /// Controller -> engine: the handshake is accepted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Welcome {
+    /// Protocol version of the controller, [`PROTOCOL_VERSION`].
     pub version: u16,
     /// The mode in force (the engine's wish unless the server insists on its own).
     pub mode: Mode,
@@ -106,7 +114,9 @@ pub struct Welcome {
 /// One agent's state in a [`Tick`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentState {
+    /// An id declared in the [`Hello`]; at most once per tick.
     pub id: String,
+    /// Where the agent is in its lifecycle; decides which fields are meaningful.
     pub status: AgentStatus,
     /// Reward summed since the last decision.
     #[serde(with = "crate::wire::serde_float::scalar")]
@@ -134,6 +144,7 @@ impl AgentState {
 pub struct Tick {
     /// Starts at 0 after the handshake and grows by one per tick.
     pub seq: u64,
+    /// The agents reported this tick: every idle or paused agent and every running agent whose decision is due.
     pub agents: Vec<AgentState>,
 }
 
@@ -142,17 +153,23 @@ pub struct Tick {
 pub enum Command {
     /// Apply the actuator `name` with `args`; `fields` carry extra named values.
     Act {
+        /// The actuator, an [`OutputSpec`](crate::metadata::OutputSpec) name (for example `move`).
         name: String,
+        /// The action's arguments; continuous actuators take one float array.
         args: Vec<Value>,
+        /// Extra named values for the scene; usually empty.
         fields: Vec<Field>,
     },
     /// End any running episode and start a new one; `fields` (for example `seed`) go to the scene.
     Reset {
+        /// Reset arguments for the scene; a `seed` int makes the episode reproducible.
         fields: Vec<Field>,
     },
     /// Nothing new: keep going (realtime) or keep waiting (idle, paused).
     Wait,
+    /// Pause a running agent: no actions and no steps until `Resume`; ignored otherwise.
     Pause,
+    /// Resume a paused agent; ignored otherwise.
     Resume,
     /// The controller is done with this agent: it leaves the ticks for good. An engine whose
     /// agents are all stopped says `Bye` and may quit.
@@ -169,13 +186,16 @@ impl Command {
 /// One agent's command in a [`Reply`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentCommand {
+    /// The agent, by its id in the tick; an id not in the tick is ignored.
     pub id: String,
+    /// What the agent is to do.
     pub command: Command,
 }
 
 /// Controller -> engine: the answer to the tick with the same `seq`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
+    /// The `seq` of the tick answered; the engine fails on any other.
     pub seq: u64,
     /// One per agent of the tick, in the tick's order. An agent left out gets `Wait`.
     pub commands: Vec<AgentCommand>,
@@ -184,19 +204,27 @@ pub struct Reply {
 /// Everything that crosses a connection, in either direction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Message {
+    /// Tag 0, engine -> controller: the handshake, first message on a connection.
     Hello(Hello),
+    /// Tag 1, controller -> engine: the handshake is accepted.
     Welcome(Welcome),
+    /// Tag 2, controller -> engine: the Hello is refused; the controller closes next.
     Reject {
+        /// Why, for example `wrong or missing auth token`.
         reason: String,
     },
+    /// Tag 3, engine -> controller: agent states; the engine waits for the reply.
     Tick(Tick),
+    /// Tag 4, controller -> engine: the commands answering a tick.
     Reply(Reply),
-    /// The engine is leaving; no reply.
+    /// Tag 5, engine -> controller: the engine is leaving; no reply.
     Bye {
+        /// Why, free text (for example `all agents stopped`).
         reason: String,
     },
-    /// A protocol error; the sender closes the connection after it.
+    /// Tag 6, either way: a protocol error; the sender closes the connection after it.
     Error {
+        /// What was wrong, for the other side's logs.
         reason: String,
     },
 }

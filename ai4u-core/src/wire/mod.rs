@@ -60,6 +60,8 @@ pub mod serde_float {
     /// For `f32` fields.
     pub mod scalar {
         use super::*;
+        /// Writes a float: as is for binary formats; as a number, or `"NaN"`, `"inf"`,
+        /// `"-inf"`, for human-readable ones.
         pub fn serialize<S: Serializer>(x: &f32, s: S) -> Result<S::Ok, S::Error> {
             if s.is_human_readable() {
                 to_readable(*x).serialize(s)
@@ -67,6 +69,7 @@ pub mod serde_float {
                 x.serialize(s)
             }
         }
+        /// Reads what [`serialize`] writes; any other string is an error.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
             if d.is_human_readable() {
                 from_readable(Readable::deserialize(d)?)
@@ -79,6 +82,7 @@ pub mod serde_float {
     /// For `Vec<f32>` fields.
     pub mod seq {
         use super::*;
+        /// Writes a float sequence, each element as [`scalar::serialize`] does.
         pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
             if s.is_human_readable() {
                 s.collect_seq(v.iter().map(|&x| to_readable(x)))
@@ -86,6 +90,7 @@ pub mod serde_float {
                 v.serialize(s)
             }
         }
+        /// Reads what [`serialize`] writes; a non-float string element is an error.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
             if d.is_human_readable() {
                 Vec::<Readable>::deserialize(d)?.into_iter().map(from_readable).collect()

@@ -39,26 +39,81 @@ impl Default for Limits {
 /// Why bytes are not a valid message. Every variant names what was being read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
+    /// A frame header or payload is longer than [`Limits::max_frame_len`]; the body is not read.
     #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
-    FrameTooLarge { len: u64, max: u32 },
+    FrameTooLarge {
+        /// Payload length claimed by the header (or of the slice given to `decode`).
+        len: u64,
+        /// The limit in force, [`Limits::max_frame_len`].
+        max: u32,
+    },
+    /// A frame header announced a 0-byte payload (or `decode` got an empty slice).
     #[error("empty frame")]
     EmptyFrame,
+    /// The payload ended, or a length or count claims more bytes than the payload has left.
     #[error("message truncated while reading {what}: needed {needed} more bytes, {left} left")]
-    Truncated { what: &'static str, needed: u64, left: usize },
+    Truncated {
+        /// The part of the message being read.
+        what: &'static str,
+        /// Bytes that part needs at least.
+        needed: u64,
+        /// Bytes left in the payload.
+        left: usize,
+    },
+    /// A complete message was decoded but the payload holds more bytes after it.
     #[error("{count} trailing bytes after a complete {message} message")]
-    TrailingBytes { message: &'static str, count: usize },
+    TrailingBytes {
+        /// The kind of message decoded, as [`Message::kind_name`](super::Message::kind_name) names it.
+        message: &'static str,
+        /// Bytes left over.
+        count: usize,
+    },
+    /// An enum tag (message, value kind, command, mode, status, pixel, encoding) is out of range.
     #[error("unknown {what} tag {tag}")]
-    BadTag { what: &'static str, tag: u32 },
+    BadTag {
+        /// Which enum was being read.
+        what: &'static str,
+        /// The tag read.
+        tag: u32,
+    },
+    /// A list (agents, fields, arguments, inputs, outputs, shape dimensions) exceeds its [`Limits`] entry.
     #[error("{what} has {len} entries, limit is {max}")]
-    TooMany { what: &'static str, len: u64, max: u32 },
+    TooMany {
+        /// The list being read.
+        what: &'static str,
+        /// Element count claimed on the wire.
+        len: u64,
+        /// The limit in force.
+        max: u32,
+    },
+    /// A field name, agent id, action or sensor name is longer than [`Limits::max_name_len`].
     #[error("{what} is {len} bytes long, limit is {max}")]
-    NameTooLong { what: &'static str, len: u64, max: u32 },
+    NameTooLong {
+        /// The name being read.
+        what: &'static str,
+        /// Byte length claimed on the wire.
+        len: u64,
+        /// The limit in force, [`Limits::max_name_len`].
+        max: u32,
+    },
+    /// A string's bytes are not valid UTF-8.
     #[error("{what} is not valid UTF-8")]
-    BadUtf8 { what: &'static str },
+    BadUtf8 {
+        /// The string being read.
+        what: &'static str,
+    },
+    /// A bool byte other than `0x00` or `0x01`; holds the byte.
     #[error("invalid bool byte {0} (must be 0 or 1)")]
     BadBool(u8),
+    /// An option marker other than 0 (none) or 1 (some); holds the byte.
     #[error("invalid option tag {0} (must be 0 or 1)")]
     BadOption(u8),
+    /// An array's data count differs from the product of its shape, or a raw image's byte count from its geometry.
     #[error("{what}: {detail}")]
-    BadShape { what: &'static str, detail: String },
+    BadShape {
+        /// The value being read (`"float array"`, `"int array"`, `"image"`).
+        what: &'static str,
+        /// The shape and the count that disagree.
+        detail: String,
+    },
 }
