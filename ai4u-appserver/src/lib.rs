@@ -23,6 +23,7 @@ mod daemon;
 mod env;
 mod error;
 mod handle;
+pub mod launcher;
 mod legacy;
 pub mod plugin;
 mod responder;

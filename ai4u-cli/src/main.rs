@@ -5,7 +5,9 @@ mod bench;
 mod demo;
 mod drive;
 mod plugin_cmd;
+mod ports;
 
+use ai4u_appserver::launcher::{LaunchEvent, LaunchSpec, Launcher};
 use ai4u_appserver::{AppError, AppServer, AppServerBuilder, ControllerHandle, Plugin, Serving};
 use ai4u_controllers::{Controller, GenericController, SampleSceneController};
 use ai4u_core::value::Field;
@@ -14,6 +16,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -128,6 +131,24 @@ struct ServeArgs {
     /// Write a JSON report of every episode here.
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Launch and supervise engine instances with this shell command; it may use {port},
+    /// {host}, {instance}, {id_prefix} and {ids} (e.g. `ai4u-sim --port {port} --agents 2
+    /// --id-prefix {id_prefix}`). Each instance then serves --ids with its own prefix.
+    #[arg(long, value_name = "COMMAND")]
+    engine: Option<String>,
+    /// How many engine instances --engine launches.
+    #[arg(long, default_value_t = 1, requires = "engine")]
+    instances: usize,
+    /// Id prefix of each launched instance ({instance} is its number; default `w{instance}-`
+    /// for several instances, none for one).
+    #[arg(long, requires = "engine")]
+    id_prefix: Option<String>,
+    /// Crashes in a row after which a launched instance is given up.
+    #[arg(long, default_value_t = 5, requires = "engine")]
+    max_restarts: u32,
+    /// Where launched instances write their output (instance-<i>.log).
+    #[arg(long, default_value = "ai4u-logs", requires = "engine")]
+    log_dir: PathBuf,
 }
 
 fn builtin(name: &str) -> Result<Box<dyn Controller>> {
@@ -186,11 +207,22 @@ fn wait_for_engines(
 }
 
 fn serve(args: ServeArgs) -> Result<bool> {
+    let spec = args.engine.as_ref().map(|command| {
+        let mut spec = LaunchSpec::new(command.clone(), args.instances)
+            .ids(args.ids.iter().cloned())
+            .max_restarts(args.max_restarts)
+            .log_dir(args.log_dir.clone());
+        if let Some(p) = &args.id_prefix {
+            spec = spec.id_prefix(p.clone());
+        }
+        spec
+    });
+    let all_ids = spec.as_ref().map_or_else(|| args.ids.clone(), LaunchSpec::all_ids);
     let (controllers, scripted) = match &args.plugin {
-        Some(path) => from_plugin(&Plugin::load(path)?, args.controller.as_deref(), args.ids.len())?,
+        Some(path) => from_plugin(&Plugin::load(path)?, args.controller.as_deref(), all_ids.len())?,
         None => {
             let name = args.controller.as_deref().unwrap_or("samplescene");
-            let controllers = args.ids.iter().map(|_| builtin(name)).collect::<Result<Vec<_>>>()?;
+            let controllers = all_ids.iter().map(|_| builtin(name)).collect::<Result<Vec<_>>>()?;
             (controllers, name.starts_with("sample"))
         }
     };
@@ -212,14 +244,24 @@ fn serve(args: ServeArgs) -> Result<bool> {
     if let Some(m) = args.max_steps {
         builder = builder.agent_config(Field::new("max_steps", m as i64));
     }
-    let server = builder.bind()?;
+    let server = bind(builder)?;
     // Tests and scripts wait for this line to learn the port.
     println!("ai4u: listening on {}", server.local_addr());
     std::io::stdout().flush()?;
-    let ids: Vec<&str> = args.ids.iter().map(String::as_str).collect();
+    let addr = server.local_addr();
+    let ids: Vec<&str> = all_ids.iter().map(String::as_str).collect();
     let mut serving = server.serve(&ids, controllers)?;
+    let launch_error = Arc::new(Mutex::new(None::<String>));
+    let launcher = match spec {
+        Some(spec) => Some(supervise(Launcher::start(spec, addr)?, &stop, &launch_error)),
+        None => None,
+    };
     let limit = args.net.connect_timeout.filter(|&t| t > 0.0).map(Duration::from_secs_f64);
-    let Some(handles) = wait_for_engines(&mut serving, limit, &stop)? else {
+    let waited = wait_for_engines(&mut serving, limit, &stop)?;
+    let Some(handles) = waited else {
+        if let Some(e) = launch_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            bail!(e);
+        }
         println!("ai4u: stopped before every agent was configured");
         return Ok(true);
     };
@@ -243,7 +285,72 @@ fn serve(args: ServeArgs) -> Result<bool> {
         std::fs::write(path, serde_json::to_string_pretty(&report)?)
             .with_context(|| format!("writing the report to {}", path.display()))?;
     }
+    if let Some((launcher, printer)) = launcher {
+        launcher.stop();
+        let _ = printer.join();
+    }
+    if let Some(e) = launch_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        eprintln!("error: {e}");
+        return Ok(false);
+    }
     Ok(report.failed_agents.is_empty())
+}
+
+/// Binds the server; a taken port is reported with the process holding it when known.
+fn bind(builder: AppServerBuilder) -> Result<AppServer> {
+    let port = builder.options().port;
+    builder.bind().map_err(|e| {
+        let in_use = matches!(&e, AppError::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse);
+        match ports::holder(port).filter(|_| in_use && port != 0) {
+            Some(who) => anyhow::Error::new(e)
+                .context(format!("port {port} is held by {who}; pick another with --port (0 = any free one)")),
+            None => e.into(),
+        }
+    })
+}
+
+/// Prints what the launched instances do; a give-up stops the run with its error.
+fn supervise(
+    launcher: Launcher,
+    stop: &drive::Stop,
+    error: &Arc<Mutex<Option<String>>>,
+) -> (Launcher, std::thread::JoinHandle<()>) {
+    let events = launcher.events().clone();
+    let spec = launcher.spec().clone();
+    let (stop, error) = (stop.clone(), error.clone());
+    let printer = std::thread::spawn(move || {
+        for e in events {
+            match e {
+                LaunchEvent::Started { instance, pid, restart } => {
+                    let again = if restart > 0 { format!(" (restart {restart})") } else { String::new() };
+                    println!(
+                        "ai4u: instance {instance} started{again}: pid {pid}, agents {}",
+                        spec.ids_of(instance).join(", ")
+                    );
+                }
+                LaunchEvent::SpawnFailed { instance, reason } => {
+                    eprintln!("ai4u: instance {instance} could not be started: {reason}");
+                }
+                LaunchEvent::Exited { instance, status, restart_in } => match restart_in {
+                    Some(d) => println!(
+                        "ai4u: instance {instance} crashed ({status}); its agents wait; restarting in {:.1} s",
+                        d.as_secs_f64()
+                    ),
+                    None => println!("ai4u: instance {instance} exited ({status})"),
+                },
+                LaunchEvent::GaveUp { instance, crashes, status, log } => {
+                    let msg = format!(
+                        "instance {instance} crashed {crashes} times in a row (last: {status}); gave up. Its output is in {}",
+                        log.display()
+                    );
+                    *error.lock().unwrap_or_else(|p| p.into_inner()) = Some(msg);
+                    stop.set();
+                }
+                _ => {}
+            }
+        }
+    });
+    (launcher, printer)
 }
 
 fn main() {

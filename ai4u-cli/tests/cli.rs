@@ -239,6 +239,88 @@ fn sigterm_while_waiting_for_engines_exits_cleanly() {
 }
 
 #[test]
+fn serve_launches_four_instances_and_restarts_a_killed_one() {
+    let dir = tempdir::Dir::new("launch");
+    let path = dir.0.join("report.json");
+    let engine =
+        format!("{} --port {{port}} --agents 2 --id-prefix {{id_prefix}} --max-steps 100", sim_bin().display());
+    let (mut server, _port, out) = serve(&[
+        "--engine",
+        &engine,
+        "--instances",
+        "4",
+        "--ids",
+        "0,1",
+        "--episodes",
+        "12",
+        "--policy",
+        "noop",
+        "--log-dir",
+        dir.0.to_str().unwrap(),
+        "--report",
+        path.to_str().unwrap(),
+    ]);
+    let mut lines = out.lines();
+    let seen = read_until(&mut lines, "ai4u: 8 agent(s) configured");
+    let pid = seen
+        .iter()
+        .find_map(|l| l.strip_prefix("ai4u: instance 1 started: pid "))
+        .and_then(|rest| rest.split(',').next())
+        .unwrap_or_else(|| panic!("no start line for instance 1 in {seen:?}"))
+        .to_owned();
+    read_until(&mut lines, "agent w1-0 episode 2:");
+    // The instance is a process group (the shell and the engine it started): kill it all,
+    // as a crash of the engine would end it.
+    assert!(Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status().unwrap().success());
+    let status = wait(&mut server, Duration::from_secs(120));
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(status.success(), "serve failed: {}\n{rest:?}", stderr_of(&mut server));
+    assert!(rest.iter().any(|l| l.starts_with("ai4u: instance 1 crashed")), "{rest:?}");
+    assert!(rest.iter().any(|l| l.starts_with("ai4u: instance 1 started (restart 1)")), "{rest:?}");
+    let r = report(&path);
+    let episodes = r["episodes"].as_array().unwrap();
+    let completed = episodes.iter().filter(|e| e["interrupted"] == false).count();
+    assert_eq!(completed, 8 * 12, "every agent still completes its episodes");
+    // The kill lands mid-episode (episodes last 100 steps; a reset takes one round trip).
+    let interrupted: Vec<_> = episodes.iter().filter(|e| e["interrupted"] == true).collect();
+    let waited = rest.iter().any(|l| l.starts_with("ai4u: agent w1-") && l.contains("waits for an engine"));
+    assert!(interrupted.iter().all(|e| e["agent"].as_str().unwrap().starts_with("w1-")), "{interrupted:?}");
+    assert!(!interrupted.is_empty() || waited, "{r}");
+    // Each instance wrote its own log.
+    assert!(std::fs::read_to_string(dir.0.join("instance-1.log")).unwrap().contains("ai4u-sim"));
+}
+
+#[test]
+fn a_command_that_crashes_at_once_is_given_up_after_the_restart_limit() {
+    let dir = tempdir::Dir::new("crash");
+    let (mut server, _port, out) = serve(&[
+        "--engine",
+        "echo 'cannot open scene' >&2; exit 3",
+        "--max-restarts",
+        "2",
+        "--log-dir",
+        dir.0.to_str().unwrap(),
+    ]);
+    let status = wait(&mut server, Duration::from_secs(60));
+    let printed: Vec<String> = out.lines().map(Result::unwrap).collect();
+    assert_eq!(status.code(), Some(1), "{printed:?}");
+    assert_eq!(printed.iter().filter(|l| l.starts_with("ai4u: instance 0 started")).count(), 3, "{printed:?}");
+    let err = stderr_of(&mut server);
+    assert!(err.contains("instance 0 crashed 3 times in a row (last: exit status: 3); gave up"), "{err}");
+    assert!(std::fs::read_to_string(dir.0.join("instance-0.log")).unwrap().contains("cannot open scene"));
+}
+
+#[test]
+fn a_taken_port_names_the_process_that_holds_it() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port().to_string();
+    let out = ai4u().args(["serve", "--port", &port]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("port {port} is held by pid {}", std::process::id())), "{err}");
+}
+
+#[test]
 fn serve_names_the_missing_agents_when_no_engine_comes() {
     let (mut server, _port, _out) = serve(&["--ids", "0,7", "--episodes", "1", "--connect-timeout", "0.5"]);
     let status = wait(&mut server, Duration::from_secs(20));

@@ -23,10 +23,12 @@
 
 mod echo;
 mod geom;
+mod prefix;
 mod sample;
 mod vision;
 
 pub use echo::{EchoConfig, EchoScene, ECHO_ACTION};
+pub use prefix::IdPrefix;
 pub use sample::*;
 pub use vision::{CODE_AGENT, CODE_FLOOR, CODE_NOTHING, CODE_TARGET, VISION_COLS, VISION_RANGE, VISION_ROWS};
 

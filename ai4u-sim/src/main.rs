@@ -3,14 +3,14 @@
 //! ```text
 //! ai4u-sim [--host H] [--port P] [--agents K] [--max-steps N] [--seed S]
 //!          [--mode lockstep|realtime] [--scene sample|echo] [--width N]
-//!          [--frame-skip N] [--token T] [--connect-timeout SECS]
+//!          [--frame-skip N] [--token T] [--connect-timeout SECS] [--id-prefix P]
 //! ```
 //! Arguments are parsed by hand to keep the binary free of dependencies; both
 //! `--flag value` and `--flag=value` work.
 
 use ai4u_core::engine::DecisionDefaults;
 use ai4u_core::wire::Mode;
-use ai4u_sim::{engine_options, run_echo_engine, run_engine, EchoConfig, SceneConfig};
+use ai4u_sim::{engine_options, run_scene, EchoConfig, EchoScene, IdPrefix, SampleScene, SceneConfig};
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -27,6 +27,8 @@ usage: ai4u-sim [options]
   --frame-skip N           physics frames per decision, at least 1 (default 4)
   --token T                auth token expected by the controller
   --connect-timeout SECS   how long to keep trying to reach the controller (default 10)
+  --id-prefix P            prefix of every agent id (ids P0 .. P<K-1>), so that several
+                           instances can serve one controller
   -h, --help               this text";
 
 #[derive(Debug)]
@@ -42,6 +44,7 @@ struct Args {
     frame_skip: u32,
     token: Option<String>,
     connect_timeout: f64,
+    id_prefix: String,
 }
 
 fn number<T: FromStr>(flag: &str, value: &str) -> Result<T, String> {
@@ -61,6 +64,7 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
         frame_skip: 4,
         token: None,
         connect_timeout: 10.0,
+        id_prefix: String::new(),
     };
     while let Some(arg) = raw.next() {
         if arg == "-h" || arg == "--help" {
@@ -86,6 +90,7 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
             "--width" => a.width = number(&flag, &value)?,
             "--frame-skip" => a.frame_skip = number(&flag, &value)?,
             "--token" => a.token = Some(value),
+            "--id-prefix" => a.id_prefix = value,
             "--connect-timeout" => {
                 a.connect_timeout = number(&flag, &value)?;
                 if !(a.connect_timeout >= 0.0 && a.connect_timeout.is_finite()) {
@@ -146,10 +151,10 @@ fn main() -> ExitCode {
     let defaults = DecisionDefaults { frame_skip: args.frame_skip, ..DecisionDefaults::default() };
     let result = if args.echo {
         let config = EchoConfig { agents: args.agents, width: args.width, max_steps: args.max_steps.unwrap_or(1000) };
-        run_echo_engine(&opts, config, defaults)
+        run_scene(&opts, IdPrefix::new(args.id_prefix, EchoScene::new(config)), defaults).map(|(s, _)| s)
     } else {
         let config = SceneConfig { agents: args.agents, max_steps: args.max_steps.unwrap_or(3000), seed: args.seed };
-        run_engine(&opts, config, defaults)
+        run_scene(&opts, IdPrefix::new(args.id_prefix, SampleScene::new(config)), defaults).map(|(s, _)| s)
     };
     match result {
         Ok(s) => {
@@ -176,8 +181,11 @@ mod tests {
 
     #[test]
     fn parses_flags_both_ways() {
-        let a = args("--host ::1 --port=9000 --agents 3 --max-steps 10 --seed 5 --mode realtime").unwrap().unwrap();
+        let a = args("--host ::1 --port=9000 --agents 3 --max-steps 10 --seed 5 --mode realtime --id-prefix=w2-")
+            .unwrap()
+            .unwrap();
         assert_eq!((a.host.as_str(), a.port, a.agents, a.max_steps, a.seed), ("::1", 9000, 3, Some(10), 5));
+        assert_eq!(a.id_prefix, "w2-");
         assert_eq!(a.mode, Mode::Realtime);
         assert!(args("--help").unwrap().is_none());
     }
