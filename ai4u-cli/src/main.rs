@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Wait for engines and drive their agents with built-in or plugin controllers.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Controller plugins: inspect a plugin library.
     Plugin(plugin_cmd::PluginArgs),
     /// Run the headless SampleScene in-process over loopback TCP, driven by the scripted pilot.
@@ -357,7 +357,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         // Every agent failed or some did: the summary is printed, the exit code says so.
-        Command::Serve(a) => serve(a).and_then(|ok| if ok { Ok(()) } else { std::process::exit(1) }),
+        Command::Serve(a) => serve(*a).and_then(|ok| if ok { Ok(()) } else { std::process::exit(1) }),
         Command::Plugin(a) => plugin_cmd::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),
