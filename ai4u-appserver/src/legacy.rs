@@ -197,6 +197,12 @@ async fn configure(
         }),
         _ => ModelMetadata::default(),
     };
+    // The legacy protocol has no token: the size check is the only guard before spaces are built.
+    if let Err(e) = metadata.check_elements(shared.opts.limits.max_agent_elements) {
+        eprintln!("ai4u: legacy agent `{id}` from {peer} refused: {e}");
+        release(shared, id, conn_id, format!("configuration refused: {e}"));
+        return stop;
+    }
     let declared = get(fields, "max_steps").and_then(Value::as_f32).map(|m| m.max(0.0) as u32).unwrap_or(0);
     let max_steps = crate::server::effective_max_steps(&shared.opts.agent_config, declared);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

@@ -106,6 +106,12 @@ impl AppServerBuilder {
         self.opts.limits = limits;
         self
     }
+    /// Most tensor elements the connected agents may declare together (default 2^24); see
+    /// [`ServerOptions::max_total_elements`]. Per agent, [`Limits::max_agent_elements`] applies.
+    pub fn max_total_elements(mut self, n: u64) -> Self {
+        self.opts.max_total_elements = n;
+        self
+    }
     /// Adds a per-agent configuration field to every Welcome (`max_steps`, `frame_skip`, ...).
     pub fn agent_config(mut self, field: Field) -> Self {
         self.opts.agent_config.retain(|f| f.name != field.name);

@@ -38,8 +38,12 @@ pub struct ServerOptions {
     pub handshake_timeout: Duration,
     /// Lockstep: how long a tick in which no agent needs an action is held before Wait.
     pub idle_hold: Duration,
-    /// Frame size and collection limits, checked before anything is allocated.
+    /// Frame size and collection limits, checked before anything is allocated; its
+    /// `max_agent_elements` bounds what one agent may declare.
     pub limits: Limits,
+    /// Most tensor elements the agents connected at one time may declare together
+    /// (default 2^24): an engine whose agents would pass it is refused.
+    pub max_total_elements: u64,
     /// Per-agent configuration sent in every Welcome (e.g. `max_steps`, `frame_skip`).
     pub agent_config: Vec<Field>,
     /// Also serve scenes made with the original AI4U packages, over their UDP text
@@ -59,6 +63,7 @@ impl Default for ServerOptions {
             handshake_timeout: Duration::from_secs(10),
             idle_hold: Duration::from_millis(100),
             limits: Limits::default(),
+            max_total_elements: 1 << 24,
             agent_config: Vec::new(),
             legacy_udp: false,
         }
@@ -109,6 +114,8 @@ pub(crate) struct Shared {
     pub agents: HashMap<String, (Sender<DaemonMsg>, Mutex<Option<u64>>)>,
     pub order: Vec<String>,
     pub(crate) next_conn: AtomicU64,
+    /// Tensor elements declared by the agents connected now (see `max_total_elements`).
+    elements_in_use: AtomicU64,
 }
 
 impl Shared {
@@ -119,7 +126,22 @@ impl Shared {
             agents: agents.into_iter().map(|(id, tx)| (id, (tx, Mutex::new(None)))).collect(),
             order,
             next_conn: AtomicU64::new(1),
+            elements_in_use: AtomicU64::new(0),
         }
+    }
+
+    /// Reserves `n` declared elements within the server's budget; the error is the Reject reason.
+    fn claim_elements(&self, n: u64) -> Result<(), String> {
+        let max = self.opts.max_total_elements;
+        self.elements_in_use
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| used.checked_add(n).filter(|&t| t <= max))
+            .map(|_| ())
+            .map_err(|used| {
+                format!(
+                    "the agents declare {n} tensor elements; with the {used} already connected that is over the \
+                     server's limit of {max} (ServerOptions::max_total_elements)"
+                )
+            })
     }
 }
 
@@ -157,10 +179,13 @@ struct Registration {
     conn_id: u64,
     ids: Vec<String>,
     reason: String,
+    /// Declared elements reserved in the server's budget.
+    elements: u64,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        self.shared.elements_in_use.fetch_sub(self.elements, Ordering::SeqCst);
         for id in &self.ids {
             if let Some((tx, owner)) = self.shared.agents.get(id) {
                 let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
@@ -205,6 +230,8 @@ fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
         if !seen.insert(a.id.as_str()) {
             return Err(format!("agent id `{}` is declared twice", a.id));
         }
+        // Before any space is built from the declaration.
+        a.metadata.check_elements(opts.limits.max_agent_elements).map_err(|e| format!("agent `{}`: {e}", a.id))?;
     }
     Ok(())
 }
@@ -258,7 +285,8 @@ where
     }
 
     // Claim the ids, all or none. No await while a lock is held.
-    let mut registration = Registration { shared: shared.clone(), conn_id, ids: Vec::new(), reason: String::new() };
+    let mut registration =
+        Registration { shared: shared.clone(), conn_id, ids: Vec::new(), reason: String::new(), elements: 0 };
     let claim = (|| {
         for a in &hello.agents {
             let Some((_, owner)) = shared.agents.get(&a.id) else {
@@ -273,6 +301,12 @@ where
         }
         Ok(())
     })();
+    // Checked per agent in `check_hello`, so the sum cannot overflow.
+    let declared: u64 = hello.agents.iter().filter_map(|a| a.metadata.check_elements(u64::MAX).ok()).sum();
+    let claim = claim.and_then(|()| shared.claim_elements(declared));
+    if claim.is_ok() {
+        registration.elements = declared;
+    }
     if let Err(reason) = claim {
         registration.reason = "handshake rejected".into();
         drop(registration);

@@ -32,7 +32,12 @@ impl GenericController {
     }
 
     /// The spaces and action name `metadata` implies, or why it implies none.
+    /// Declarations over [`Limits::max_agent_elements`](ai4u_core::wire::Limits::max_agent_elements)
+    /// (the default) are refused before anything is allocated.
     pub fn derive(metadata: &ModelMetadata) -> Result<(Space, Space, String)> {
+        metadata
+            .check_elements(ai4u_core::wire::Limits::default().max_agent_elements)
+            .map_err(|e| ControllerError::Configuration(e.to_string()))?;
         let obs = match metadata.inputs.as_slice() {
             [] => return Err(ControllerError::Configuration("the agent declares no inputs".into())),
             [one] => input_space(one)?,

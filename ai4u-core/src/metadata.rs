@@ -61,6 +61,31 @@ pub enum MetadataError {
     /// The JSON parsed but a sensor has an unknown type code or a shape has a negative dimension.
     #[error("model metadata: {0}")]
     Invalid(String),
+    /// The declared sensors and actuators add up to more tensor elements than allowed:
+    /// spaces built from them would need that much memory. Checked before any is built.
+    #[error("{what} declares shape {shape:?} ({}), over the limit of {max} elements per agent", count(*elements))]
+    TooLarge {
+        /// The input or output (`input `vision``), or `the agent` for the sum.
+        what: String,
+        /// Its declared shape (empty for the sum).
+        shape: Vec<u32>,
+        /// Its element count; `None` when it does not fit in 64 bits.
+        elements: Option<u64>,
+        /// The limit in force.
+        max: u64,
+    },
+}
+
+fn count(elements: Option<u64>) -> String {
+    match elements {
+        Some(n) => format!("{n} elements"),
+        None => "more than 2^64 elements".to_owned(),
+    }
+}
+
+/// The number of elements of a tensor of `shape` (1 for a scalar); `None` on overflow.
+pub fn shape_elements(shape: &[u32]) -> Option<u64> {
+    shape.iter().try_fold(1u64, |n, &d| n.checked_mul(u64::from(d)))
 }
 
 #[derive(Deserialize)]
@@ -107,6 +132,45 @@ fn dims(name: &str, shape: &[i64]) -> Result<Vec<u32>, MetadataError> {
 }
 
 impl ModelMetadata {
+    /// Checks, before any space is built from it, that what the agent declares holds at
+    /// most `max` tensor elements, each input and output and all of them together. Returns
+    /// the total. Metadata comes from the network, so this bounds what trusting it costs.
+    ///
+    /// ```
+    /// use ai4u_core::metadata::{ModelMetadata, OutputSpec};
+    ///
+    /// let huge = OutputSpec { name: "move".into(), continuous: true, shape: vec![1 << 28, 1 << 28],
+    ///                         range_min: vec![], range_max: vec![] };
+    /// let m = ModelMetadata { inputs: vec![], outputs: vec![huge] };
+    /// let err = m.check_elements(1 << 22).unwrap_err();
+    /// assert_eq!(err.to_string(), "output `move` declares shape [268435456, 268435456] \
+    ///     (72057594037927936 elements), over the limit of 4194304 elements per agent");
+    /// ```
+    pub fn check_elements(&self, max: u64) -> Result<u64, MetadataError> {
+        let tensors = self
+            .inputs
+            .iter()
+            .map(|i| (format!("input `{}`", i.name), &i.shape))
+            .chain(self.outputs.iter().map(|o| (format!("output `{}`", o.name), &o.shape)));
+        let mut total = 0u64;
+        for (what, shape) in tensors {
+            let elements = shape_elements(shape);
+            match elements {
+                Some(n) if n <= max => total = total.saturating_add(n),
+                _ => return Err(MetadataError::TooLarge { what, shape: shape.clone(), elements, max }),
+            }
+        }
+        if total > max {
+            return Err(MetadataError::TooLarge {
+                what: "the agent".into(),
+                shape: vec![],
+                elements: Some(total),
+                max,
+            });
+        }
+        Ok(total)
+    }
+
     /// Parses AI4U's `modelmetadata` JSON. AI4U numbers sensor types differently from the
     /// wire (float 0, string 1, bool 2, int 3, bytes 4, float array 5, int array 6,
     /// Godot 4: string array 7, image 8); they are mapped onto [`ValueKind`].

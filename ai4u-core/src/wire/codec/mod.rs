@@ -28,11 +28,23 @@ pub struct Limits {
     pub max_name_len: u32,
     /// Highest tensor rank (default 16).
     pub max_rank: u32,
+    /// Most tensor elements one agent may declare in its metadata, inputs and outputs
+    /// together (default 2^22 = 4,194,304: four 1024x1024 RGB cameras). Spaces are built from
+    /// the declaration (a Box keeps two f64 bounds per element), so this bounds the memory
+    /// an engine can make the server commit; see [`ModelMetadata::check_elements`](crate::metadata::ModelMetadata::check_elements).
+    pub max_agent_elements: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_frame_len: 64 << 20, max_agents: 4096, max_fields: 1024, max_name_len: 256, max_rank: 16 }
+        Limits {
+            max_frame_len: 64 << 20,
+            max_agents: 4096,
+            max_fields: 1024,
+            max_name_len: 256,
+            max_rank: 16,
+            max_agent_elements: 1 << 22,
+        }
     }
 }
 

@@ -1,0 +1,132 @@
+//! Declarations an engine cannot be trusted with: shapes whose spaces would not fit in
+//! memory are refused before anything is built, over TCP and over AI4U's UDP protocol, and
+//! the server goes on serving everyone else.
+
+mod common;
+
+use ai4u_controllers::{Controller, GenericController};
+use ai4u_core::legacy;
+use ai4u_core::metadata::OutputSpec;
+use ai4u_core::value::Field;
+use ai4u_core::wire::*;
+use common::*;
+use std::net::UdpSocket;
+use std::time::Duration;
+
+fn generic(n: usize) -> Vec<Box<dyn Controller>> {
+    (0..n).map(|_| Box::new(GenericController::new()) as Box<dyn Controller>).collect()
+}
+
+fn rejected(e: &mut RawEngine) -> String {
+    match e.recv() {
+        Some(Message::Reject { reason }) => reason,
+        other => panic!("expected a Reject, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_huge_declared_shape_is_refused_before_any_space_is_built() {
+    let server = builder().bind().unwrap();
+    let addr = server.local_addr();
+    // Serving starts here; `start` returns once the good engine below has configured "0".
+    let starting = std::thread::spawn(move || server.start(&["0"], generic(1)));
+    let hostile = std::thread::spawn(move || {
+        let mut e = RawEngine::connect(addr);
+        let mut hello = RawEngine::hello(&["0"]);
+        // 2^56 elements: deriving a Box space from it would abort the process.
+        hello.agents[0].metadata.outputs[0] = OutputSpec {
+            name: "move".into(),
+            continuous: true,
+            shape: vec![1 << 28, 1 << 28],
+            range_min: vec![],
+            range_max: vec![],
+        };
+        e.send(Message::Hello(hello));
+        rejected(&mut e)
+    });
+    let reason = hostile.join().unwrap();
+    assert_eq!(
+        reason,
+        "agent `0`: output `move` declares shape [268435456, 268435456] (72057594037927936 elements), \
+         over the limit of 4194304 elements per agent"
+    );
+    // A well-behaved engine is served as if nothing happened.
+    let engine = spawn_line_engine(engine_opts(addr), &["0"], 0);
+    let handles = starting.join().unwrap().unwrap();
+    handles[0].request_reset(vec![]).unwrap();
+    assert_eq!(handles[0].request_step(&dx(1.0)).unwrap().reward, 1.0);
+    handles[0].stop().unwrap();
+    engine.join().unwrap().unwrap();
+}
+
+#[test]
+fn the_servers_element_budget_is_shared_by_connected_agents_and_given_back() {
+    // Each line agent declares 3 elements (obs [2], move [1]): the budget fits one at a time.
+    let server = builder().max_total_elements(5).connect_timeout(Duration::from_secs(3)).bind().unwrap();
+    let addr = server.local_addr();
+    let serving = std::thread::spawn(move || server.start(&["0", "1"], line_controllers(2)));
+    let first = std::thread::spawn(move || {
+        let mut e = RawEngine::connect(addr);
+        e.send(Message::Hello(RawEngine::hello(&["0"])));
+        assert!(matches!(e.recv(), Some(Message::Welcome(_))));
+        let mut second = RawEngine::connect(addr);
+        second.send(Message::Hello(RawEngine::hello(&["1"])));
+        let reason = rejected(&mut second);
+        // The first engine leaves; its share is free again.
+        e.send(Message::Bye { reason: "done".into() });
+        drop(e);
+        reason
+    });
+    let reason = first.join().unwrap();
+    assert_eq!(
+        reason,
+        "the agents declare 3 tensor elements; with the 3 already connected that is over the server's \
+         limit of 5 (ServerOptions::max_total_elements)"
+    );
+    // Freed asynchronously when the first connection task ends: retry briefly.
+    let mut last = String::new();
+    for _ in 0..50 {
+        let mut e = RawEngine::connect(addr);
+        e.send(Message::Hello(RawEngine::hello(&["1"])));
+        match e.recv() {
+            Some(Message::Welcome(_)) => {
+                e.send(Message::Bye { reason: "done".into() });
+                last.clear();
+                break;
+            }
+            other => last = format!("{other:?}"),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(last.is_empty(), "the budget was not given back: {last}");
+    drop(serving);
+}
+
+#[test]
+fn a_huge_legacy_declaration_is_refused_and_udp_serving_goes_on() {
+    let server = builder().legacy_udp(true).connect_timeout(Duration::from_secs(2)).bind().unwrap();
+    let addr = server.local_addr();
+    let probe = UdpSocket::bind("127.0.0.1:0").unwrap();
+    probe.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let starting = std::thread::spawn(move || server.start(&["0"], generic(1)));
+    let metadata = r#"{"inputs":[{"name":"vision","shape":[268435456,268435456],"type":5,"rangeMin":0,"rangeMax":1}],
+        "outputs":[{"name":"move","isContinuous":true,"shape":[1],"rangeMin":[-1],"rangeMax":[1]}]}"#;
+    let config = [
+        Field::new("__target__", "envcontrol"),
+        Field::new("max_steps", 5i64),
+        Field::new("id", "0"),
+        Field::new("modelmetadata", metadata),
+        Field::new("config", 1i64),
+    ];
+    // Sent twice: the first refusal must have released the id for the second to be
+    // refused for the same reason (and not as "already connected").
+    for _ in 0..2 {
+        probe.send_to(&legacy::encode_request(&config), addr).unwrap();
+        let mut buf = [0u8; 1000];
+        let (n, _) = probe.recv_from(&mut buf).expect("the server answers");
+        assert_eq!(&buf[..n], b"__stop__;0;");
+    }
+    // Nothing was configured, so `start` reports the id as missing: the process is alive.
+    let err = starting.join().unwrap().unwrap_err();
+    assert!(err.to_string().starts_with("no engine configured agent(s) 0"), "{err}");
+}
