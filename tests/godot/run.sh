@@ -56,6 +56,7 @@ script_suite() {
 script_suite load "$TESTS/load_check.gd"
 script_suite codec "$TESTS/codec_test.gd" -- "--vectors=$ROOT/tests/vectors"
 script_suite lifecycle "$TESTS/lifecycle_test.gd"
+script_suite sessions "$TESTS/session_test.gd" -- "--sessions=$ROOT/tests/vectors/sessions"
 
 # ------------------------------------------------------------------ 3: Godot 4 port
 G4_FILES=$(find godot/addons_godot4 -name '*.gd' | sort)

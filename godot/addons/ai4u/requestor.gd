@@ -112,12 +112,14 @@ func _handshake() -> bool:
 	if m["version"] != P.VERSION:
 		return _protocol_error("welcome version %d, this engine speaks %d" % [m["version"], P.VERSION])
 	mode_in_force = m["mode"]
-	var by_id := {}
-	for a in agents:
-		by_id[a.agent_id] = a
+	var configs := {}
 	for c in m["agents"]:
-		if by_id.has(c["id"]):
-			by_id[c["id"]].configure(c["fields"])
+		if not configs.has(c["id"]):
+			configs[c["id"]] = c["fields"]
+	# Every agent starts idle, with its own settings plus this Welcome's config only.
+	for a in agents:
+		a.on_connected(mode_in_force == P.MODE_REALTIME)
+		a.configure(configs.get(a.agent_id, []))
 	phase = Phase.RUNNING
 	print("ai4u: connected to %s:%d, %s mode" % [host, port, ["lockstep", "realtime"][mode_in_force]])
 	emit_signal("connected", mode_in_force)
@@ -127,9 +129,18 @@ func _handshake() -> bool:
 func _frame() -> void:
 	for a in agents:
 		a.begin_frame()
+	# A fresh episode reports with the next decision of the agents already acting, so agents
+	# reset at different frames decide together again (a controller stepping them as a batch,
+	# like VecEnv, would otherwise wait on itself).
+	var acting := false
+	var any_due := false
+	for a in agents:
+		if a.is_acting():
+			acting = true
+			any_due = any_due or a.decision_due()
 	var ticked := []
 	for a in agents:
-		if a.wants_tick():
+		if a.wants_tick(not acting or any_due):
 			ticked.append(a)
 	if not ticked.empty():
 		var states := []
