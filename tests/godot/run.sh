@@ -5,7 +5,8 @@
 # 2. the GDScript codec against tests/vectors (byte-identical round trip, .json semantics)
 #    and against malformed payloads (codec_test.gd); the agent lifecycle on a demo area
 #    without a network (lifecycle_test.gd);
-# 3. the Godot 4 port: gdparse accepts every file, and no Godot-3-only API is left in it;
+# 3. the Godot 4 port: it is what scripts/gen_godot4.py generates from the Godot 3 addon,
+#    gdparse accepts every file, and no Godot-3-only API is left in it;
 # 4. live: the demo against the real `ai4u serve` (2 agents x 2 episodes), then the demo's
 #    failures: controller unreachable, token rejected, controller killed, controller silent
 #    (timeout), wrong reply seq and oversized frame (fake_controller.py).
@@ -59,6 +60,12 @@ script_suite lifecycle "$TESTS/lifecycle_test.gd"
 script_suite sessions "$TESTS/session_test.gd" -- "--sessions=$ROOT/tests/vectors/sessions"
 
 # ------------------------------------------------------------------ 3: Godot 4 port
+# The port is generated from the Godot 3 addon (scripts/gen_godot4.py), never edited by hand.
+if python3 scripts/gen_godot4.py --check >"$TMP/gen4.out" 2>&1; then
+  pass "godot 4 port is the generated one"
+else
+  fail "godot 4 port differs from what scripts/gen_godot4.py generates"; head -40 "$TMP/gen4.out"
+fi
 G4_FILES=$(find godot/addons_godot4 -name '*.gd' | sort)
 [ -n "$G4_FILES" ] && pass "godot 4 port has scripts" || fail "godot 4 port has scripts"
 for f in $G4_FILES; do

@@ -190,17 +190,21 @@ func _connect() -> bool:
 	if err != OK:
 		return _fail("cannot connect to the controller at %s:%d (error %d)" % [host, port, err])
 	var deadline := OS.get_ticks_msec() + int(connect_timeout * 1000.0)
-	while _tcp.get_status() == StreamPeerTCP.STATUS_CONNECTING:
+	while _tcp_status() == StreamPeerTCP.STATUS_CONNECTING:
 		if OS.get_ticks_msec() > deadline:
 			return _fail("cannot connect to the controller at %s:%d within %s s" % [host, port, str(connect_timeout)])
 		OS.delay_usec(1000)
-	if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+	if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 		return _fail("cannot connect to the controller at %s:%d (is `ai4u serve` running?)" % [host, port])
 	_tcp.set_no_delay(true)
 	return true
 
+# The connection's status (the Godot 4 port polls the socket here first).
+func _tcp_status() -> int:
+	return _tcp.get_status()
+
 func _send(msg: Dictionary) -> bool:
-	if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+	if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 		return _fail("the controller closed the connection")
 	var err := _tcp.put_data(P.frame(P.encode(msg)))
 	if err != OK:
@@ -227,7 +231,7 @@ func _receive(what: String) -> Dictionary:
 				if m["type"] == P.MSG_INVALID:
 					_protocol_error(m["error"])
 				return m
-		if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+		if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 			_fail("the controller closed the connection while this engine waited for its answer to %s" % what)
 			return {"type": P.MSG_INVALID}
 		var avail := _tcp.get_available_bytes()
@@ -249,7 +253,7 @@ func _receive(what: String) -> Dictionary:
 	return {"type": P.MSG_INVALID}
 
 func _protocol_error(reason: String) -> bool:
-	if _tcp.get_status() == StreamPeerTCP.STATUS_CONNECTED:
+	if _tcp_status() == StreamPeerTCP.STATUS_CONNECTED:
 		_tcp.put_data(P.frame(P.encode({"type": P.MSG_ERROR, "reason": reason})))
 	return _fail("protocol error: " + reason)
 
