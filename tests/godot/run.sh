@@ -9,7 +9,8 @@
 #    gdparse accepts every file, and no Godot-3-only API is left in it;
 # 4. live: the demo against the real `ai4u serve` (2 agents x 2 episodes), then the demo's
 #    failures: controller unreachable, token rejected, controller killed, controller silent
-#    (timeout), wrong reply seq and oversized frame (fake_controller.py).
+#    (timeout), wrong reply seq and oversized frame (fake_controller.py); batch stepping as
+#    VecEnv does it, 2 and 4 agents with staggered episode ends (batch_controller.py).
 # Uses $AI4U_BIN when set, else builds it with `cargo build -p ai4u-appserver --bin ai4u`.
 # Last line: `godot: N passed, M failed`; exits nonzero on any failure.
 set -u
@@ -214,6 +215,24 @@ fake silent "controller did not answer tick 0 within 2 s" "engine closed the con
 fake badseq "reply seq 5 does not match tick seq 0" "engine error: reply seq 5 does not match tick seq 0"
 fake oversize "exceeds the limit" "engine error: frame of 4294967295 bytes exceeds the limit"
 fake die "closed the connection while this engine waited" "closed after 3 replies"
+
+# Batch stepping as VecEnv and ParallelEnv do it (every running agent decides in the same
+# tick, resets in the same reply as the others' actions) on the real demo: 2 and 4 agents
+# whose episodes end at different moments, 20 episodes each.
+for n in 2 4; do
+  if start_controller "$TMP/batch$n.out" python3 "$TESTS/batch_controller.py" "$n" 20; then
+    run_demo "batch$n" 120 "--ai4u_port=$PORT" "--ai4u_agents=$n" --ai4u_timescale=20
+    timeout 30 tail --pid="$CTL_PID" -f /dev/null
+    wait "$CTL_PID"; brc=$?
+    if [ "$GODOT_RC" = 0 ] && [ "$brc" = 0 ]; then
+      pass "batch: $(tail -1 "$TMP/batch$n.out")"
+    else
+      fail "batch, $n agents: demo exit $GODOT_RC, controller exit $brc"; tail -3 "$TMP/batch$n.out"; tail -5 "$TMP/batch$n.godot"
+    fi
+  else
+    fail "batch, $n agents: the controller did not start"
+  fi
+done
 
 echo "godot: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
