@@ -132,9 +132,10 @@ namespace Ai4u.Tests
                 : ScriptedTransport.Commands(t, "a0", script.Dequeue());
             for (int i = 0; i < 7; i++) requestor.Step();
             var s = transport.Ticks.Select(t => t.Agents[0].Status + ":" + t.Agents[0].Steps).ToArray();
-            // reset → new episode → (act) step 1 → paused, paused → resume → step (asks again, steps unchanged) → wait keeps the last action → step 2
-            CollectionAssert.AreEqual(new[] { "Idle:0", "NewEpisode:0", "Step:1", "Paused:1", "Paused:1", "Step:1", "Step:2" }, s);
-            Assert.AreEqual("move", agent.GetActionName(), "Wait keeps the last action");
+            // reset → new episode → (act) step 1 → paused, paused → resume → step (asks again, steps unchanged)
+            // → a lockstep Wait is no decision: asked again on the next frame, steps unchanged
+            CollectionAssert.AreEqual(new[] { "Idle:0", "NewEpisode:0", "Step:1", "Paused:1", "Paused:1", "Step:1", "Step:1" }, s);
+            Assert.AreEqual("move", agent.GetActionName(), "the last action is kept");
         }
 
         [Test]
@@ -164,11 +165,12 @@ namespace Ai4u.Tests
             var second = requestor.Agents[1];
             transport.Answer = t => ScriptedTransport.Commands(t, "a0", Reset(1), "a1", Reset(1));
             requestor.Step();
+            // The decision period is fixed when the Act arrives.
+            second.FrameSkip = 1;
             transport.Answer = t => ScriptedTransport.Commands(t, "a0", Move(1, 0, 0, 0), "a1", Move(1, 0, 0, 0));
             requestor.Step();
-            // a0 mid-decision is not in the next ticks; a Reset for it must not reach it.
+            // a0 mid-decision is not in the next ticks; a Stop for it must not reach it.
             transport.Answer = t => ScriptedTransport.Commands(t, "a0", C(CommandKind.Stop), "a1", C(CommandKind.Stop));
-            second.FrameSkip = 1;
             requestor.Step();
             Assert.AreEqual(AgentPhase.Running, agent.Phase);
             Assert.AreEqual(AgentPhase.Stopped, second.Phase);

@@ -95,24 +95,27 @@ func _iteration(_delta: float) -> bool:
 			check("a resumed agent asks for a decision without a new step", st.get("status") == P.STATUS_STEP and st["steps"] == 1, st)
 			agent.configure([P.field("max_steps", P.int_value(3)), P.field("frame_skip", P.int_value(2))])
 		9:
-			check("Wait keeps the last action going", step({}).empty())
+			var st := step(move([0, 1, 0, 0]))
+			check("a lockstep Wait is no decision: asked again, same steps", st.get("status") == P.STATUS_STEP and st["steps"] == 1, st)
 		10:
-			var st := step({})
-			check("frame_skip override: a step 2 frames later", st.get("status") == P.STATUS_STEP and st["steps"] == 2 and not st["truncated"], st)
+			check("no tick during the decision period", step({}).empty())
 		11:
-			step({})
+			var st := step(move([0, 1, 0, 0]))
+			check("frame_skip override: a step 2 frames later", st.get("status") == P.STATUS_STEP and st["steps"] == 2 and not st["truncated"], st)
 		12:
+			step({})
+		13:
 			var st := step(move([0, 1, 0, 0]))
 			check("max_steps override truncates at 3 steps", st.get("steps") == 3 and st["truncated"] and not st["done"], st)
-		13:
+		14:
 			var st := step(reset(7))
 			check("after the last tick the agent is idle", st.get("status") == P.STATUS_IDLE, st)
-		14:
+		15:
 			var pos: Vector3 = area.get_node("AgentBody").global_transform.origin
 			check("the same seed gives the same start", pos.distance_to(start_pos) < 1e-4, [pos, start_pos])
 			var st := step(cmd(P.CMD_STOP))
 			check("new episode after the reset", st.get("status") == P.STATUS_NEW_EPISODE, st)
-		15:
+		16:
 			step({})
 			check("a stopped agent never ticks", not agent.wants_tick() and agent.state == agent.State.STOPPED)
 			print("lifecycle: %d passed, %d failed" % [passed, failed])

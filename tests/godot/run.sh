@@ -5,10 +5,12 @@
 # 2. the GDScript codec against tests/vectors (byte-identical round trip, .json semantics)
 #    and against malformed payloads (codec_test.gd); the agent lifecycle on a demo area
 #    without a network (lifecycle_test.gd);
-# 3. the Godot 4 port: gdparse accepts every file, and no Godot-3-only API is left in it;
+# 3. the Godot 4 port: it is what scripts/gen_godot4.py generates from the Godot 3 addon,
+#    gdparse accepts every file, and no Godot-3-only API is left in it;
 # 4. live: the demo against the real `ai4u serve` (2 agents x 2 episodes), then the demo's
 #    failures: controller unreachable, token rejected, controller killed, controller silent
-#    (timeout), wrong reply seq and oversized frame (fake_controller.py).
+#    (timeout), wrong reply seq and oversized frame (fake_controller.py); batch stepping as
+#    VecEnv does it, 2 and 4 agents with staggered episode ends (batch_controller.py).
 # Uses $AI4U_BIN when set, else builds it with `cargo build -p ai4u-cli --bin ai4u`.
 # Last line: `godot: N passed, M failed`; exits nonzero on any failure.
 set -u
@@ -56,8 +58,15 @@ script_suite() {
 script_suite load "$TESTS/load_check.gd"
 script_suite codec "$TESTS/codec_test.gd" -- "--vectors=$ROOT/tests/vectors"
 script_suite lifecycle "$TESTS/lifecycle_test.gd"
+script_suite sessions "$TESTS/session_test.gd" -- "--sessions=$ROOT/tests/vectors/sessions"
 
 # ------------------------------------------------------------------ 3: Godot 4 port
+# The port is generated from the Godot 3 addon (scripts/gen_godot4.py), never edited by hand.
+if python3 scripts/gen_godot4.py --check >"$TMP/gen4.out" 2>&1; then
+  pass "godot 4 port is the generated one"
+else
+  fail "godot 4 port differs from what scripts/gen_godot4.py generates"; head -40 "$TMP/gen4.out"
+fi
 G4_FILES=$(find godot/addons_godot4 -name '*.gd' | sort)
 [ -n "$G4_FILES" ] && pass "godot 4 port has scripts" || fail "godot 4 port has scripts"
 for f in $G4_FILES; do
@@ -206,6 +215,24 @@ fake silent "controller did not answer tick 0 within 2 s" "engine closed the con
 fake badseq "reply seq 5 does not match tick seq 0" "engine error: reply seq 5 does not match tick seq 0"
 fake oversize "exceeds the limit" "engine error: frame of 4294967295 bytes exceeds the limit"
 fake die "closed the connection while this engine waited" "closed after 3 replies"
+
+# Batch stepping as VecEnv and ParallelEnv do it (every running agent decides in the same
+# tick, resets in the same reply as the others' actions) on the real demo: 2 and 4 agents
+# whose episodes end at different moments, 20 episodes each.
+for n in 2 4; do
+  if start_controller "$TMP/batch$n.out" python3 "$TESTS/batch_controller.py" "$n" 20; then
+    run_demo "batch$n" 120 "--ai4u_port=$PORT" "--ai4u_agents=$n" --ai4u_timescale=20
+    timeout 30 tail --pid="$CTL_PID" -f /dev/null
+    wait "$CTL_PID"; brc=$?
+    if [ "$GODOT_RC" = 0 ] && [ "$brc" = 0 ]; then
+      pass "batch: $(tail -1 "$TMP/batch$n.out")"
+    else
+      fail "batch, $n agents: demo exit $GODOT_RC, controller exit $brc"; tail -3 "$TMP/batch$n.out"; tail -5 "$TMP/batch$n.godot"
+    fi
+  else
+    fail "batch, $n agents: the controller did not start"
+  fi
+done
 
 echo "godot: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

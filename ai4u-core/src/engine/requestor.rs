@@ -163,10 +163,19 @@ impl<S: Scene> Requestor<S> {
             for &i in &due {
                 self.after_report(i);
             }
+            let mut commanded = vec![false; self.agents.len()];
             for ac in reply.commands {
                 // Commands for agents that were not in the tick are ignored, as specified.
                 if let Some(&i) = due.iter().find(|&&i| self.agents[i].id == ac.id) {
+                    commanded[i] = true;
                     self.apply(i, ac.command);
+                }
+            }
+            // An agent of the tick left out of the reply gets Wait (PROTOCOL §5), which in
+            // realtime keeps its last action going rather than asking again next frame.
+            for &i in &due {
+                if !commanded[i] {
+                    self.apply(i, Command::Wait);
                 }
             }
         }

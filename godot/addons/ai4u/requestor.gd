@@ -112,12 +112,14 @@ func _handshake() -> bool:
 	if m["version"] != P.VERSION:
 		return _protocol_error("welcome version %d, this engine speaks %d" % [m["version"], P.VERSION])
 	mode_in_force = m["mode"]
-	var by_id := {}
-	for a in agents:
-		by_id[a.agent_id] = a
+	var configs := {}
 	for c in m["agents"]:
-		if by_id.has(c["id"]):
-			by_id[c["id"]].configure(c["fields"])
+		if not configs.has(c["id"]):
+			configs[c["id"]] = c["fields"]
+	# Every agent starts idle, with its own settings plus this Welcome's config only.
+	for a in agents:
+		a.on_connected(mode_in_force == P.MODE_REALTIME)
+		a.configure(configs.get(a.agent_id, []))
 	phase = Phase.RUNNING
 	print("ai4u: connected to %s:%d, %s mode" % [host, port, ["lockstep", "realtime"][mode_in_force]])
 	emit_signal("connected", mode_in_force)
@@ -127,9 +129,18 @@ func _handshake() -> bool:
 func _frame() -> void:
 	for a in agents:
 		a.begin_frame()
+	# A fresh episode reports with the next decision of the agents already acting, so agents
+	# reset at different frames decide together again (a controller stepping them as a batch,
+	# like VecEnv, would otherwise wait on itself).
+	var acting := false
+	var any_due := false
+	for a in agents:
+		if a.is_acting():
+			acting = true
+			any_due = any_due or a.decision_due()
 	var ticked := []
 	for a in agents:
-		if a.wants_tick():
+		if a.wants_tick(not acting or any_due):
 			ticked.append(a)
 	if not ticked.empty():
 		var states := []
@@ -179,17 +190,21 @@ func _connect() -> bool:
 	if err != OK:
 		return _fail("cannot connect to the controller at %s:%d (error %d)" % [host, port, err])
 	var deadline := OS.get_ticks_msec() + int(connect_timeout * 1000.0)
-	while _tcp.get_status() == StreamPeerTCP.STATUS_CONNECTING:
+	while _tcp_status() == StreamPeerTCP.STATUS_CONNECTING:
 		if OS.get_ticks_msec() > deadline:
 			return _fail("cannot connect to the controller at %s:%d within %s s" % [host, port, str(connect_timeout)])
 		OS.delay_usec(1000)
-	if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+	if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 		return _fail("cannot connect to the controller at %s:%d (is `ai4u serve` running?)" % [host, port])
 	_tcp.set_no_delay(true)
 	return true
 
+# The connection's status (the Godot 4 port polls the socket here first).
+func _tcp_status() -> int:
+	return _tcp.get_status()
+
 func _send(msg: Dictionary) -> bool:
-	if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+	if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 		return _fail("the controller closed the connection")
 	var err := _tcp.put_data(P.frame(P.encode(msg)))
 	if err != OK:
@@ -216,7 +231,7 @@ func _receive(what: String) -> Dictionary:
 				if m["type"] == P.MSG_INVALID:
 					_protocol_error(m["error"])
 				return m
-		if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+		if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 			_fail("the controller closed the connection while this engine waited for its answer to %s" % what)
 			return {"type": P.MSG_INVALID}
 		var avail := _tcp.get_available_bytes()
@@ -238,7 +253,7 @@ func _receive(what: String) -> Dictionary:
 	return {"type": P.MSG_INVALID}
 
 func _protocol_error(reason: String) -> bool:
-	if _tcp.get_status() == StreamPeerTCP.STATUS_CONNECTED:
+	if _tcp_status() == StreamPeerTCP.STATUS_CONNECTED:
 		_tcp.put_data(P.frame(P.encode({"type": P.MSG_ERROR, "reason": reason})))
 	return _fail("protocol error: " + reason)
 

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # An ai4u agent: the lifecycle of PROTOCOL.md section 5 for one body.
 #
 # Put it under the body it controls (or set `body_path`), with its sensors, actuators and
@@ -34,9 +34,15 @@ var reward := 0.0          # summed since the previous decision
 var done := false
 var truncated := false
 
-var _new_episode := false  # reset done, the next tick reports status "new episode"
-var _period := -1          # frames applied in the current decision period; -1 = waiting
-var _due := false          # a decision is due: the agent is in the next tick
+# Set by the Requestor at each handshake: a realtime Wait keeps the last action going.
+var realtime := false
+
+var _new_episode := false  # reset, no Act yet: reported as "new episode", aligned with the others
+var _frames_left := 0      # frames left in the current period; 0 = a decision is due
+var _has_action := false   # an Act arrived in this episode
+var _applied_once := false # the current action was applied at least once
+var _decision := false     # the period was started by an Act (not by a realtime Wait)
+var _declared := {}        # max_steps, frame_skip, repeat_action as the scene set them
 var _sensors := []
 var _actuators := {}
 var _rewards := []
@@ -55,9 +61,6 @@ func _ready() -> void:
 			_actuators[c.action_name] = c
 		elif c.has_method("frame_reward"):
 			_rewards.append(c)
-
-func is_stopped() -> bool:
-	return state == State.STOPPED
 
 func get_actuator(action_name: String):
 	return _actuators.get(action_name)
@@ -86,20 +89,46 @@ func hello_info() -> Dictionary:
 		outputs.append(a.output_spec())
 	return {"id": agent_id, "max_steps": max_steps, "inputs": inputs, "outputs": outputs}
 
-# The Welcome's per-agent config: known fields override the exported settings.
+# A new connection: no episode, and the settings the scene declared (an earlier
+# connection's Welcome config does not stay).
+func on_connected(is_realtime: bool) -> void:
+	if _declared.is_empty():
+		_declared = {"max_steps": max_steps, "frame_skip": frame_skip, "repeat_action": repeat_action}
+	max_steps = _declared["max_steps"]
+	frame_skip = _declared["frame_skip"]
+	repeat_action = _declared["repeat_action"]
+	realtime = is_realtime
+	state = State.IDLE
+	steps = 0
+	reward = 0.0
+	done = false
+	truncated = false
+	_new_episode = false
+	_frames_left = 0
+	_has_action = false
+
+# The Welcome's per-agent config: known fields override the exported settings. A field of
+# the wrong kind or out of range is ignored, frame_skip 0 counts as 1, and of two fields with
+# the same name the first counts (PROTOCOL.md section 5).
 func configure(fields: Array) -> void:
+	var seen := {}
 	for f in fields:
+		if seen.has(f["name"]):
+			continue
+		seen[f["name"]] = true
 		var v: Dictionary = f["value"]
+		var in_range: bool = v["kind"] == P.KIND_INT and v["value"] >= 0 and v["value"] <= 4294967295
 		match f["name"]:
 			"max_steps":
-				if v["kind"] == P.KIND_INT and v["value"] >= 0:
+				if in_range:
 					max_steps = v["value"]
 			"frame_skip":
-				if v["kind"] == P.KIND_INT and v["value"] >= 1:
+				if in_range:
 					frame_skip = v["value"]
 			"repeat_action":
 				if v["kind"] == P.KIND_BOOL:
 					repeat_action = v["value"]
+	frame_skip = int(max(1, frame_skip))
 
 func _active_sensors() -> Array:
 	var out := []
@@ -110,35 +139,47 @@ func _active_sensors() -> Array:
 
 # ------------------------------------------------------------------ the frame
 
-# Start of a physics frame: account for the step the world just took and decide whether
-# this agent belongs in the tick.
+# Start of a physics frame: account for the frame the world just simulated (rewards, the
+# task's end, the end of the decision period, max steps).
 func begin_frame() -> void:
-	if state != State.RUNNING or _period <= 0:
+	if state != State.RUNNING or _frames_left <= 0:
 		return
 	for r in _rewards:
 		if r.enabled:
 			reward += r.frame_reward(self)
 			if r.ends_episode(self):
 				done = true
+	_frames_left -= 1
 	# An episode that ended mid-period reports at once rather than after the period.
-	if done or _period >= frame_skip:
+	if done:
+		_frames_left = 0
+	if _frames_left > 0:
+		return
+	if _decision:
 		steps += 1
 		for r in _rewards:
 			if r.enabled:
 				reward += r.decision_reward(self)
-		if not done and max_steps > 0 and steps >= max_steps:
-			truncated = true
-		_period = -1
-		_due = true
+	if not done and max_steps > 0 and steps >= max_steps:
+		truncated = true
+
+# In an episode that has had its first Act: what a new episode aligns with.
+func is_acting() -> bool:
+	return state == State.RUNNING and not _new_episode
+
+func decision_due() -> bool:
+	return _frames_left == 0
 
 # Idle and paused agents are in every tick (they wait for a command); running ones when a
-# decision is due. Stopped agents never are.
-func wants_tick() -> bool:
+# decision is due. A new episode is reported when `aligned`: with the next decision of the
+# connection's acting agents, or at once if none is acting (the Requestor decides). Stopped
+# agents never are.
+func wants_tick(aligned := true) -> bool:
 	match state:
 		State.IDLE, State.PAUSED:
 			return true
 		State.RUNNING:
-			return _new_episode or _due
+			return aligned if _new_episode else _frames_left == 0
 	return false
 
 # This agent's entry of the tick. Reading it consumes the reward, and the episode's last
@@ -148,16 +189,16 @@ func tick_state() -> Dictionary:
 	var fields := []
 	if state == State.PAUSED:
 		status = P.STATUS_PAUSED
+		fields = read_sensors()
 	elif state == State.RUNNING:
 		status = P.STATUS_NEW_EPISODE if _new_episode else P.STATUS_STEP
 		fields = read_sensors()
 	var s := {"id": agent_id, "status": status, "reward": reward, "done": done,
 		"truncated": truncated, "steps": steps, "fields": fields}
 	reward = 0.0
-	_new_episode = false
-	_due = false
 	if state == State.RUNNING and (done or truncated):
 		state = State.IDLE
+		_has_action = false
 		emit_signal("episode_ended", done, truncated, steps)
 	return s
 
@@ -189,7 +230,7 @@ func read_sensors() -> Array:
 func on_command(c: Dictionary) -> void:
 	match c["command"]:
 		P.CMD_ACT:
-			if state != State.RUNNING:
+			if state != State.RUNNING or _frames_left != 0:
 				return
 			var a = get_actuator(c["name"])
 			if a == null:
@@ -198,11 +239,17 @@ func on_command(c: Dictionary) -> void:
 				var why: String = a.act(c["args"])
 				if why != "":
 					push_warning("ai4u: agent %s: %s; action ignored" % [agent_id, why])
-			_period = 0
+			_new_episode = false
+			_has_action = true
+			_applied_once = false
+			_decision = true
+			_frames_left = frame_skip
 		P.CMD_WAIT:
-			# Nothing new: a running agent keeps simulating with its last action (realtime).
-			if state == State.RUNNING and _period < 0 and not _new_episode:
-				_period = 0
+			# Lockstep: no decision yet, the agent stays due. Realtime: the last action goes on
+			# for another period, which is no new decision (no step).
+			if realtime and state == State.RUNNING and _frames_left == 0 and not _new_episode and _has_action:
+				_decision = false
+				_frames_left = frame_skip
 		P.CMD_RESET:
 			if state != State.STOPPED:
 				reset(c["fields"])
@@ -212,20 +259,18 @@ func on_command(c: Dictionary) -> void:
 		P.CMD_RESUME:
 			if state == State.PAUSED:
 				state = State.RUNNING
-				# Ask for a fresh decision at the next tick (steps do not grow).
-				_period = -1
-				_due = true
 		P.CMD_STOP:
 			state = State.STOPPED
 
-# End of the frame, before the world steps: running agents apply their action.
+# End of the frame, before the world steps: running agents in a period apply their action
+# (`active` false on the repeated frames when repeat_action is off).
 func end_frame(dt: float) -> void:
-	if state != State.RUNNING or _period < 0:
+	if state != State.RUNNING or _frames_left <= 0:
 		return
-	var active := _period == 0 or repeat_action
+	var active := repeat_action or not _applied_once
 	for a in _actuators.values():
 		a.apply(self, dt, active)
-	_period += 1
+	_applied_once = true
 
 # Starts a new episode: the scene resets its part of the world (episode_reset), then every
 # sensor, actuator and reward resets its own memory.
@@ -236,8 +281,8 @@ func reset(fields: Array) -> void:
 	done = false
 	truncated = false
 	episode += 1
-	_period = -1
-	_due = false
+	_frames_left = 0
+	_has_action = false
 	_new_episode = true
 	emit_signal("episode_reset", fields_to_dict(fields))
 	for n in _sensors + _actuators.values() + _rewards:

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # Command-line overrides shared by every ai4u engine side (docs/SAMPLESCENE.md):
 #   --ai4u_host=H --ai4u_port=P --ai4u_agents=K --ai4u_max_steps=N --ai4u_timescale=X
 #   --ai4u_mode=lockstep|realtime --ai4u_token=T   (plus --ai4u_timeout=SECONDS here)

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # Registers the ai4u nodes in the editor's "Create Node" dialog. The nodes work without
 # the plugin enabled too: they are plain scripts, attach them to nodes of the base type.
 @tool

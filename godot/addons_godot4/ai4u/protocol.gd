@@ -1,3 +1,4 @@
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # The ai4u protocol, version 2: encoder and decoder written from docs/PROTOCOL.md.
 # Godot 4 port of godot/addons/ai4u/protocol.gd (only syntax-checked with gdparse: no Godot 4
 # binary runs in ai4u's CI; the Godot 3 version is the one tested against the golden files).

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # The connection to an ai4u controller (PROTOCOL.md section 5).
 #
 # Serves every Agent node in `agent_group`. On its first physics frame it connects, sends
@@ -113,12 +113,14 @@ func _handshake() -> bool:
 	if m["version"] != P.VERSION:
 		return _protocol_error("welcome version %d, this engine speaks %d" % [m["version"], P.VERSION])
 	mode_in_force = m["mode"]
-	var by_id := {}
-	for a in agents:
-		by_id[a.agent_id] = a
+	var configs := {}
 	for c in m["agents"]:
-		if by_id.has(c["id"]):
-			by_id[c["id"]].configure(c["fields"])
+		if not configs.has(c["id"]):
+			configs[c["id"]] = c["fields"]
+	# Every agent starts idle, with its own settings plus this Welcome's config only.
+	for a in agents:
+		a.on_connected(mode_in_force == P.MODE_REALTIME)
+		a.configure(configs.get(a.agent_id, []))
 	phase = Phase.RUNNING
 	print("ai4u: connected to %s:%d, %s mode" % [host, port, ["lockstep", "realtime"][mode_in_force]])
 	emit_signal("connected", mode_in_force)
@@ -128,9 +130,18 @@ func _handshake() -> bool:
 func _frame() -> void:
 	for a in agents:
 		a.begin_frame()
+	# A fresh episode reports with the next decision of the agents already acting, so agents
+	# reset at different frames decide together again (a controller stepping them as a batch,
+	# like VecEnv, would otherwise wait on itself).
+	var acting := false
+	var any_due := false
+	for a in agents:
+		if a.is_acting():
+			acting = true
+			any_due = any_due or a.decision_due()
 	var ticked := []
 	for a in agents:
-		if a.wants_tick():
+		if a.wants_tick(not acting or any_due):
 			ticked.append(a)
 	if not ticked.is_empty():
 		var states := []
@@ -159,7 +170,7 @@ func _frame() -> void:
 	var all_stopped := true
 	for a in agents:
 		a.end_frame(_dt)
-		if not a.is_stopped():
+		if a.state != a.State.STOPPED:
 			all_stopped = false
 	if all_stopped:
 		_finish()
@@ -180,21 +191,22 @@ func _connect() -> bool:
 	if err != OK:
 		return _fail("cannot connect to the controller at %s:%d (error %d)" % [host, port, err])
 	var deadline := Time.get_ticks_msec() + int(connect_timeout * 1000.0)
-	# Godot 4's StreamPeerTCP only updates its status in poll().
-	_tcp.poll()
-	while _tcp.get_status() == StreamPeerTCP.STATUS_CONNECTING:
-		_tcp.poll()
+	while _tcp_status() == StreamPeerTCP.STATUS_CONNECTING:
 		if Time.get_ticks_msec() > deadline:
 			return _fail("cannot connect to the controller at %s:%d within %s s" % [host, port, str(connect_timeout)])
 		OS.delay_usec(1000)
-	if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+	if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 		return _fail("cannot connect to the controller at %s:%d (is `ai4u serve` running?)" % [host, port])
 	_tcp.set_no_delay(true)
 	return true
 
-func _send(msg: Dictionary) -> bool:
+# The connection's status (the Godot 4 port polls the socket here first).
+func _tcp_status() -> int:
 	_tcp.poll()
-	if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+	return _tcp.get_status()
+
+func _send(msg: Dictionary) -> bool:
+	if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 		return _fail("the controller closed the connection")
 	var err := _tcp.put_data(P.frame(P.encode(msg)))
 	if err != OK:
@@ -221,8 +233,7 @@ func _receive(what: String) -> Dictionary:
 				if m["type"] == P.MSG_INVALID:
 					_protocol_error(m["error"])
 				return m
-		_tcp.poll()
-		if _tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
+		if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
 			_fail("the controller closed the connection while this engine waited for its answer to %s" % what)
 			return {"type": P.MSG_INVALID}
 		var avail := _tcp.get_available_bytes()
@@ -240,12 +251,11 @@ func _receive(what: String) -> Dictionary:
 		# Short naps first (a lockstep reply usually comes within a millisecond), then
 		# longer ones so a slow controller does not cost a busy core.
 		OS.delay_usec(nap)
-		nap = mini(nap * 2, 2000)
+		nap = min(nap * 2, 2000)
 	return {"type": P.MSG_INVALID}
 
 func _protocol_error(reason: String) -> bool:
-	_tcp.poll()
-	if _tcp.get_status() == StreamPeerTCP.STATUS_CONNECTED:
+	if _tcp_status() == StreamPeerTCP.STATUS_CONNECTED:
 		_tcp.put_data(P.frame(P.encode({"type": P.MSG_ERROR, "reason": reason})))
 	return _fail("protocol error: " + reason)
 

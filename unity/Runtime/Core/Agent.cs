@@ -24,7 +24,7 @@ namespace Ai4u
     {
         /// <summary>A new episode starts: reset the agent and its part of the scene (a <c>seed</c> int field reseeds it).</summary>
         void OnEpisodeBegin(Agent agent, List<Field> resetFields);
-        /// <summary>Apply <see cref="Agent.CurrentAction"/> for the coming physics frame; <paramref name="firstFrame"/> is the decision's first.</summary>
+        /// <summary>Apply <see cref="Agent.CurrentAction"/> for the coming physics frame; <paramref name="firstFrame"/> is its first application in the decision.</summary>
         void ApplyAction(Agent agent, bool firstFrame);
         /// <summary>A physics frame of a decision was simulated: add rewards, call <see cref="Agent.EndEpisode"/> if the task ended.</summary>
         void OnPhysicsFrame(Agent agent);
@@ -48,11 +48,14 @@ namespace Ai4u
         readonly List<Field> state = new List<Field>();
         readonly AgentState wire = new AgentState();
 
-        bool reportNewEpisode;  // reset done: the next tick carries status NewEpisode
-        bool reportAfterResume; // resumed: the next tick asks for an action (status Step)
-        bool awaitingAction;    // the last tick asked for an action
-        bool deciding;          // a decision's frames are being simulated
-        int framesDone;
+        bool newEpisode;        // reset, no Act yet: reported as NewEpisode, aligned with the others
+        int framesLeft;         // frames left in the current period; 0 = a decision is due
+        bool appliedOnce;       // the current action was applied at least once
+        bool periodIsDecision;  // the period was started by an Act (not a realtime Wait)
+        bool declaredSaved;     // the settings below, as the engine declared them, are saved
+        uint declaredMaxSteps;
+        int declaredFrameSkip;
+        bool declaredRepeat;
 
         /// <summary>Creates an idle agent.</summary>
         public Agent(string id, ModelMetadata metadata, IAgentBody body)
@@ -102,7 +105,7 @@ namespace Ai4u
         public event Action<Agent, List<Field>> EpisodeBegin;
         /// <summary>An episode ended (done, truncated, reset or stopped mid-episode).</summary>
         public event Action<Agent> EpisodeEnd;
-        /// <summary>A decision starts: an action (or the repeated last one) is about to be applied.</summary>
+        /// <summary>A decision starts: an Act was accepted (a realtime Wait that keeps the last action going is no decision).</summary>
         public event Action<Agent> StepBegin;
         /// <summary>A decision completed: steps grew by one.</summary>
         public event Action<Agent> StepEnd;
@@ -113,19 +116,37 @@ namespace Ai4u
             return new AgentInfo { Id = Id, MaxSteps = MaxSteps, Metadata = Metadata };
         }
 
-        /// <summary>Applies a Welcome config (max_steps, frame_skip, repeat_action); unknown fields are ignored.</summary>
+        /// <summary>
+        /// Applies a Welcome config (max_steps, frame_skip, repeat_action) over the settings the
+        /// engine declared (a previous connection's config does not stay). A field of the wrong
+        /// kind or out of range is ignored, frame_skip 0 counts as 1, and of two fields with the
+        /// same name the first counts (PROTOCOL.md §5); unknown fields are ignored.
+        /// </summary>
         public void ApplyConfig(List<Field> fields)
         {
-            var f = Field.Find(fields, "max_steps");
-            if (f != null)
+            if (!declaredSaved)
             {
-                long n = f.Value.Kind == ValueKind.Int ? f.Value.IntValue : (long)f.Value.AsFloat();
-                MaxSteps = (uint)Math.Max(0L, Math.Min(uint.MaxValue, n));
+                declaredMaxSteps = MaxSteps;
+                declaredFrameSkip = FrameSkip;
+                declaredRepeat = RepeatAction;
+                declaredSaved = true;
             }
-            f = Field.Find(fields, "frame_skip");
-            if (f != null) FrameSkip = Math.Max(1, f.Value.AsInt());
-            f = Field.Find(fields, "repeat_action");
-            if (f != null) RepeatAction = f.Value.AsBool();
+            MaxSteps = declaredMaxSteps;
+            FrameSkip = declaredFrameSkip;
+            RepeatAction = declaredRepeat;
+            long n;
+            if (ConfigInt(fields, "max_steps", out n)) MaxSteps = (uint)n;
+            if (ConfigInt(fields, "frame_skip", out n)) FrameSkip = (int)Math.Min(int.MaxValue, n);
+            FrameSkip = Math.Max(1, FrameSkip);
+            var f = Field.Find(fields, "repeat_action");
+            if (f != null && f.Value.Kind == ValueKind.Bool) RepeatAction = f.Value.BoolValue;
+        }
+
+        static bool ConfigInt(List<Field> fields, string name, out long n)
+        {
+            var f = Field.Find(fields, name);
+            n = f != null && f.Value.Kind == ValueKind.Int ? f.Value.IntValue : -1;
+            return n >= 0 && n <= uint.MaxValue;
         }
 
         // ------------------------------------------------------------ rewards and ending
@@ -299,15 +320,48 @@ namespace Ai4u
         internal void ResetToIdle()
         {
             Phase = AgentPhase.Idle;
-            reportNewEpisode = reportAfterResume = awaitingAction = deciding = false;
+            newEpisode = appliedOnce = periodIsDecision = false;
+            framesLeft = 0;
             CurrentAction = null;
+            // A new connection knows nothing of the last one's episodes.
+            Steps = 0;
+            Reward = 0;
+            Done = Truncated = false;
+        }
+
+        /// <summary>In an episode that has had its first Act: what a new episode aligns with.</summary>
+        internal bool IsActing { get { return Phase == AgentPhase.Running && !newEpisode; } }
+
+        /// <summary>No frames of a period left: a decision is due.</summary>
+        internal bool DecisionDue { get { return framesLeft == 0; } }
+
+        /// <summary>
+        /// Called once per physics frame, first: accounts for the frame just simulated (reward,
+        /// the task's end, the end of the decision period and max steps).
+        /// </summary>
+        internal void AccountFrame()
+        {
+            if (Phase != AgentPhase.Running || framesLeft == 0) return;
+            Body.OnPhysicsFrame(this);
+            framesLeft--;
+            // An episode that ended mid-period reports at once rather than after the period.
+            if (Done) framesLeft = 0;
+            if (framesLeft > 0) return;
+            if (periodIsDecision)
+            {
+                Steps++;
+                Body.OnDecisionEnd(this);
+                if (StepEnd != null) StepEnd(this);
+            }
+            if (!Done && MaxSteps > 0 && Steps >= MaxSteps) Truncated = true;
         }
 
         /// <summary>
-        /// Called once per physics frame before the tick is assembled: accounts for the frame
-        /// just simulated and returns the agent's tick entry when it is due, else null.
+        /// The agent's tick entry when it is due, else null. <paramref name="aligned"/>: the
+        /// connection's acting agents have a decision due now (or none is acting), so a fresh
+        /// episode reports in this tick (PROTOCOL.md §5, aligned episodes).
         /// </summary>
-        internal AgentState PrepareTick()
+        internal AgentState PrepareTick(bool aligned)
         {
             wire.Fields = NoFields;
             switch (Phase)
@@ -317,31 +371,10 @@ namespace Ai4u
                 case AgentPhase.Idle:
                     return Report(AgentStatus.Idle, false);
                 case AgentPhase.Paused:
-                    return Report(AgentStatus.Paused, false);
+                    return Report(AgentStatus.Paused, true);
             }
-            if (reportNewEpisode)
-            {
-                reportNewEpisode = false;
-                return Report(AgentStatus.NewEpisode, true);
-            }
-            if (deciding)
-            {
-                framesDone++;
-                Body.OnPhysicsFrame(this);
-                if (framesDone < FrameSkip && !Done) return null;
-                deciding = false;
-                Steps++;
-                Body.OnDecisionEnd(this);
-                if (StepEnd != null) StepEnd(this);
-                if (!Done && MaxSteps > 0 && Steps >= MaxSteps) Truncated = true;
-                return Report(AgentStatus.Step, true);
-            }
-            if (reportAfterResume)
-            {
-                reportAfterResume = false;
-                return Report(AgentStatus.Step, true);
-            }
-            return null;
+            if (newEpisode) return aligned ? Report(AgentStatus.NewEpisode, true) : null;
+            return framesLeft == 0 ? Report(AgentStatus.Step, true) : null;
         }
 
         AgentState Report(AgentStatus status, bool withState)
@@ -356,7 +389,6 @@ namespace Ai4u
             wire.Done = Done;
             wire.Truncated = Truncated;
             wire.Steps = Steps;
-            awaitingAction = (status == AgentStatus.NewEpisode || status == AgentStatus.Step) && !Done && !Truncated;
             return wire;
         }
 
@@ -364,16 +396,15 @@ namespace Ai4u
         internal void AfterTickSent()
         {
             Reward = 0;
-            if (Phase == AgentPhase.Running && (wire.Status == AgentStatus.Step || wire.Status == AgentStatus.NewEpisode) && (Done || Truncated))
+            if (Phase == AgentPhase.Running && (Done || Truncated))
             {
                 Phase = AgentPhase.Idle;
-                awaitingAction = false;
                 if (EpisodeEnd != null) EpisodeEnd(this);
             }
         }
 
         /// <summary>Applies the controller's command for this agent (Wait when it sent none).</summary>
-        internal void Apply(Command c)
+        internal void Apply(Command c, Mode mode)
         {
             switch (c.Kind)
             {
@@ -386,55 +417,57 @@ namespace Ai4u
                     EpisodeReturn = 0;
                     Done = Truncated = false;
                     CurrentAction = null;
-                    deciding = awaitingAction = reportAfterResume = false;
+                    framesLeft = 0;
+                    appliedOnce = periodIsDecision = false;
                     EpisodeCount++;
                     Body.OnEpisodeBegin(this, c.Fields);
                     if (EpisodeBegin != null) EpisodeBegin(this, c.Fields);
                     Phase = AgentPhase.Running;
-                    reportNewEpisode = true;
+                    newEpisode = true;
                     break;
                 case CommandKind.Act:
-                    if (Phase != AgentPhase.Running) return;
+                    if (Phase != AgentPhase.Running || framesLeft != 0) return;
                     CurrentAction = c;
-                    if (awaitingAction) StartDecision();
+                    newEpisode = false;
+                    appliedOnce = false;
+                    periodIsDecision = true;
+                    framesLeft = FrameSkip;
+                    if (StepBegin != null) StepBegin(this);
                     break;
                 case CommandKind.Wait:
-                    // Realtime: no new decision yet, keep simulating with the last action.
-                    if (Phase == AgentPhase.Running && awaitingAction) StartDecision();
+                    // Lockstep: no decision yet, the agent stays due. Realtime: the last action
+                    // goes on for another period, which is no new decision (no step).
+                    if (mode == Mode.Realtime && Phase == AgentPhase.Running && framesLeft == 0 && !newEpisode && CurrentAction != null)
+                    {
+                        periodIsDecision = false;
+                        framesLeft = FrameSkip;
+                    }
                     break;
                 case CommandKind.Pause:
-                    if (Phase != AgentPhase.Running) return;
-                    Phase = AgentPhase.Paused;
-                    deciding = awaitingAction = reportNewEpisode = false;
+                    if (Phase == AgentPhase.Running) Phase = AgentPhase.Paused;
                     break;
                 case CommandKind.Resume:
-                    if (Phase != AgentPhase.Paused) return;
-                    Phase = AgentPhase.Running;
-                    reportAfterResume = true;
+                    if (Phase == AgentPhase.Paused) Phase = AgentPhase.Running;
                     break;
                 case CommandKind.Stop:
                     if (Phase == AgentPhase.Running || Phase == AgentPhase.Paused)
                         if (EpisodeEnd != null) EpisodeEnd(this);
                     Phase = AgentPhase.Stopped;
-                    deciding = awaitingAction = reportNewEpisode = reportAfterResume = false;
+                    newEpisode = false;
+                    framesLeft = 0;
                     break;
             }
-        }
-
-        void StartDecision()
-        {
-            awaitingAction = false;
-            deciding = true;
-            framesDone = 0;
-            if (StepBegin != null) StepBegin(this);
         }
 
         /// <summary>Called once per physics frame after the reply: applies the action for the frame about to be simulated.</summary>
         internal void ApplyFrameAction()
         {
-            if (Phase != AgentPhase.Running || !deciding || CurrentAction == null) return;
-            bool first = framesDone == 0;
-            if (first || RepeatAction) Body.ApplyAction(this, first);
+            if (Phase != AgentPhase.Running || framesLeft == 0 || CurrentAction == null) return;
+            if (RepeatAction || !appliedOnce)
+            {
+                Body.ApplyAction(this, !appliedOnce);
+                appliedOnce = true;
+            }
         }
     }
 }

@@ -95,10 +95,11 @@ namespace Ai4u
                 throw;
             }
             transport = t;
-            foreach (var cfg in welcome.Agents)
+            // Every agent, configured or not, so no config of an earlier connection stays.
+            foreach (var a in agents)
             {
-                Agent a;
-                if (byId.TryGetValue(cfg.Id, out a)) a.ApplyConfig(cfg.Fields);
+                var cfg = welcome.Agents.Find(c => c.Id == a.Id);
+                a.ApplyConfig(cfg == null ? new List<Field>() : cfg.Fields);
             }
             Mode = welcome.Mode;
             Seq = 0;
@@ -123,9 +124,21 @@ namespace Ai4u
             tick.Agents.Clear();
             inTick.Clear();
             inTickSet.Clear();
+            foreach (var a in agents) a.AccountFrame();
+            // A fresh episode reports with the next decision of the agents already acting, so
+            // agents reset at different frames decide together again (a controller stepping
+            // them as a batch would otherwise wait on itself).
+            bool anyActing = false, anyDue = false;
             foreach (var a in agents)
             {
-                var s = a.PrepareTick();
+                if (!a.IsActing) continue;
+                anyActing = true;
+                anyDue |= a.DecisionDue;
+            }
+            bool aligned = !anyActing || anyDue;
+            foreach (var a in agents)
+            {
+                var s = a.PrepareTick(aligned);
                 if (s == null) continue;
                 tick.Agents.Add(s);
                 inTick.Add(a);
@@ -176,10 +189,10 @@ namespace Ai4u
                 // Commands for ids that are not in this tick are ignored (PROTOCOL.md §5).
                 if (!byId.TryGetValue(c.Id, out a) || !inTickSet.Contains(a)) continue;
                 commanded.Add(a);
-                a.Apply(c.Command);
+                a.Apply(c.Command, Mode);
             }
             foreach (var a in inTick)
-                if (!commanded.Contains(a)) a.Apply(WaitCommand);
+                if (!commanded.Contains(a)) a.Apply(WaitCommand, Mode);
         }
 
         bool AllAgentsStopped()

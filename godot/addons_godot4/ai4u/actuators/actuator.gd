@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # Base of every ai4u actuator: one named action, declared in the Hello as an output.
 # The Agent calls act() when an Act command for `action_name` arrives and apply() on every
 # physics frame of the decision period that follows.

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # SAMPLESCENE.md's `move` action: one float array [fb, lr, j, jf], clamped to
 # [-1, -1, 0, 0] .. [1, 1, 1, 1].
 #   fb: walk at fb * walk_speed m/s along the heading; lr: turn at lr * turn_speed deg/s,

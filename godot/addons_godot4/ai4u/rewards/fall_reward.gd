@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # `value` once when the body's origin (its feet) drops below `min_height` metres (world Y;
 # SAMPLESCENE.md: -1 below y = -1). Ends the episode when `end_episode` is on.
 extends "res://addons/ai4u/rewards/reward.gd"

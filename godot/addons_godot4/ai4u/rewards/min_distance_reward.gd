@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # Shaping: `scale` per metre whenever the body gets closer to the target than it has been
 # so far in the episode (on the XZ plane), so progress pays and pacing back and forth
 # does not. Not part of the SampleScene contract; off unless added to a scene.

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # A constant reward per decision (SAMPLESCENE.md: -0.01), to make the agent hurry.
 extends "res://addons/ai4u/rewards/reward.gd"
 

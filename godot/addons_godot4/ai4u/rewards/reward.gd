@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # Base of every ai4u reward. The Agent sums, per decision, frame_reward() over the physics
 # frames of the period plus decision_reward() once; ends_episode() true on any reward ends
 # the episode with done = true (Gymnasium's terminated).

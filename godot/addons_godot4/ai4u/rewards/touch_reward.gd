@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # `value` once when the body touches the target: within `radius` of the target's centre on
 # the XZ plane and not more than `height` above it (SAMPLESCENE.md: +10, 1.0 m, 1.5 m).
 # Ends the episode when `end_episode` is on. A distance test, not a collision, so it

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # A camera picture from a SubViewport, sent as a raw u8 RGB image (kind image, HWC, top row
 # first) of the viewport's size. Headless Godot (--headless) renders nothing, so the
 # sensor switches itself off there and is then left out of the Hello and of every tick.

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # The last action the agent's actuator received (SAMPLESCENE.md: last fb, lr, j, jf), zeros
 # at the start of an episode. Reads the agent's actuator named `action_name`.
 extends "res://addons/ai4u/sensors/sensor.gd"

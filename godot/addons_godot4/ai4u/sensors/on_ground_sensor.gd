@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # 1 when the body stands on something, else 0: a short ray from just above the feet
 # (the body origin) straight down. A ray rather than CharacterBody3D.is_on_floor() because it
 # also works for a RigidBody3D and right after a reset teleported the body.

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # Where the target is, as SAMPLESCENE.md's first two `array` values:
 # [dot(forward, unit direction to the target on the XZ plane), min(distance / max_distance, 1)].
 # Forward is the body's -Z axis (Godot's convention).

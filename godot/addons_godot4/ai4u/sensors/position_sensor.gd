@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # The body's position [x, y, z] in metres, relative to `relative_to` (a Node3D, for example
 # the agent's area) when set, else in world coordinates.
 extends "res://addons/ai4u/sensors/sensor.gd"

@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # A rows x cols grid of rays from the agent's eye, each reporting the code of the first thing
 # it hits (SAMPLESCENE.md `vision`, shape [rows, cols, 1], row-major, top row first).
 # Row r points `pitch_start + pitch_step * r` degrees above the horizon (negative = down),

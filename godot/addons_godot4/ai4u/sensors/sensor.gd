@@ -1,4 +1,4 @@
-# Godot 4 port (syntax-checked with gdparse only; see godot/README.md).
+# Godot 4 port, generated from godot/addons/ai4u by scripts/gen_godot4.py: edit those, not this.
 # Base of every ai4u sensor. An Agent reads its sensor children at each tick it sends;
 # float-array sensors that share a `field_name` are concatenated, in child order, into one
 # field of shape [total] (that is how the SampleScene's `array` is built from four sensors).
