@@ -198,3 +198,57 @@ fn the_same_controller_drives_a_headless_godot_scene() {
     assert!(status.success(), "Godot exited with {status}: {err}");
     assert!(stats.observations > 0);
 }
+
+/// Two headless Godot demos launched and supervised by the library launcher, each serving
+/// its agents under its own id prefix, all four stepped as one `VecEnv` (lockstep, episodes
+/// ending at different times): 20 episodes per agent, no timeout, and both instances exit 0
+/// once closed.
+#[test]
+fn a_vec_env_drives_two_launched_godot_instances() {
+    use ai4u_appserver::launcher::{launch, LaunchEvent, LaunchSpec};
+    use ai4u_appserver::VecEnv;
+    let Some(godot) = godot() else { return };
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../godot/demo");
+    let logs = std::env::temp_dir().join(format!("ai4u-godot-launch-{}", std::process::id()));
+    let command = format!(
+        "LANG=en_US.UTF-8 exec {} --path {} -- --ai4u_port={{port}} --ai4u_agents=2 --ai4u_id_prefix={{id_prefix}} --ai4u_timescale=20 \
+         --ai4u_max_steps=30",
+        godot.display(),
+        demo.display()
+    );
+    let spec = LaunchSpec::new(command, 2).ids(["0", "1"]).log_dir(&logs);
+    let builder =
+        AppServer::builder().port(0).connect_timeout(Duration::from_secs(60)).step_timeout(Duration::from_secs(30));
+    let (launcher, handles) = launch(builder, spec, |_| Box::new(SampleSceneController::new())).unwrap();
+    let ids: Vec<&str> = handles.iter().map(|h| h.id()).collect();
+    assert_eq!(ids, ["w0-0", "w0-1", "w1-0", "w1-1"]);
+    let mut venv = VecEnv::new(handles).unwrap();
+    let (mut obs, _) = venv.reset(Some(3), None).unwrap();
+    let mut ended = [0u32; 4];
+    let mut staggered = false;
+    while ended.iter().any(|&e| e < 20) {
+        let actions: Vec<Sample> = obs.iter().map(|o| ScriptedPilot.act(o)).collect();
+        let step = venv.step(&actions).expect("no step times out");
+        let now: Vec<bool> = (0..4).map(|i| step.terminated[i] || step.truncated[i]).collect();
+        staggered |= now.iter().any(|&e| e) && !now.iter().all(|&e| e);
+        for (n, e) in ended.iter_mut().zip(&now) {
+            *n += u32::from(*e);
+        }
+        obs = step.obs;
+    }
+    assert!(staggered, "the episodes never ended at different times");
+    venv.close().unwrap();
+    let mut exited = Vec::new();
+    while exited.len() < 2 {
+        match launcher.events().recv_timeout(Duration::from_secs(30)) {
+            Ok(LaunchEvent::Exited { instance, status, restart_in }) => {
+                assert_eq!(restart_in, None, "instance {instance} crashed: {status}");
+                exited.push(instance);
+            }
+            Ok(_) => {}
+            Err(_) => panic!("the Godot instances did not quit after close (exited: {exited:?})"),
+        }
+    }
+    drop(launcher);
+    let _ = std::fs::remove_dir_all(logs);
+}

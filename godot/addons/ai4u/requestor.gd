@@ -31,6 +31,9 @@ export var reply_timeout := 120.0
 # The agents this connection serves: every node in this group (Agent's default group).
 export var agent_group := "ai4u_agent_node"
 export var engine_name := "godot"
+# Prefixed to every agent id (--ai4u_id_prefix=w3-), so several instances of one game can
+# serve one controller: w0-0, w0-1, w1-0, ...
+export var id_prefix := ""
 export var use_command_line := true
 export var quit_when_done := true
 export var quit_on_failure := true
@@ -53,6 +56,7 @@ func _ready() -> void:
 		port = Cmdline.get_int("port", port)
 		mode = Cmdline.get_string("mode", mode)
 		token = Cmdline.get_string("token", token)
+		id_prefix = Cmdline.get_string("id_prefix", id_prefix)
 		reply_timeout = Cmdline.get_float("timeout", reply_timeout)
 		# The world keeps its fixed step (_dt); a time scale only runs more steps per second.
 		var scale := Cmdline.get_float("timescale", 1.0)
@@ -81,6 +85,11 @@ func _handshake() -> bool:
 	agents = get_tree().get_nodes_in_group(agent_group)
 	if agents.empty():
 		return _fail("no ai4u agents in group `%s` to serve" % agent_group)
+	# From each agent's own id, kept aside, so a reconnect does not prefix twice.
+	for a in agents:
+		if not a.has_meta("ai4u_own_id"):
+			a.set_meta("ai4u_own_id", a.agent_id)
+		a.agent_id = id_prefix + a.get_meta("ai4u_own_id")
 	var seen := {}
 	for a in agents:
 		if seen.has(a.agent_id):

@@ -63,13 +63,25 @@ namespace Ai4u
             if (string.IsNullOrEmpty(id)) throw new ArgumentException("an agent needs an id");
             if (body == null) throw new ArgumentNullException("body");
             Id = id;
+            OwnId = id;
             Metadata = metadata ?? new ModelMetadata();
             Body = body;
             wire.Id = id;
         }
 
-        /// <summary>The id the controller knows the agent by.</summary>
+        /// <summary>The id the controller knows the agent by: <see cref="OwnId"/> after the
+        /// connection's id prefix (<see cref="ConnectionSettings.IdPrefix"/>).</summary>
         public string Id { get; private set; }
+        /// <summary>The id the agent was created with, before any prefix.</summary>
+        public string OwnId { get; private set; }
+
+        /// <summary>Sets <see cref="Id"/> to <paramref name="prefix"/> + <see cref="OwnId"/>
+        /// (so several instances of one game can serve one controller: w0-0, w1-0, ...).</summary>
+        public void ApplyIdPrefix(string prefix)
+        {
+            Id = (prefix ?? "") + OwnId;
+            wire.Id = Id;
+        }
         /// <summary>Declared sensors and actuators.</summary>
         public ModelMetadata Metadata { get; private set; }
         /// <summary>The scene side.</summary>

@@ -27,6 +27,9 @@ namespace Ai4u
         public string EngineVersion = "";
         /// <summary>Decoder limits for incoming messages.</summary>
         public Limits Limits = Limits.Default;
+        /// <summary>Prefixed to every agent id on this connection (<c>--ai4u_id_prefix=w3-</c>), so
+        /// several instances of one game can serve one controller; empty for none.</summary>
+        public string IdPrefix = "";
 
         /// <summary>A copy.</summary>
         public ConnectionSettings Clone() { return (ConnectionSettings)MemberwiseClone(); }

@@ -35,6 +35,7 @@ namespace Ai4u
             if (this.agents.Count == 0) throw new ArgumentException("a requestor needs at least one agent");
             foreach (var a in this.agents)
             {
+                a.ApplyIdPrefix(settings.IdPrefix);
                 if (byId.ContainsKey(a.Id)) throw new ArgumentException("two agents have the id `" + a.Id + "`");
                 byId.Add(a.Id, a);
             }
