@@ -230,6 +230,7 @@ impl Daemon {
                 // its own copy (made once per connection, not per step).
                 let result = self.guarded("handle_configuration", |c| {
                     c.handle_configuration(&id, max_steps, &metadata)?;
+                    c.check_declaration(&metadata)?;
                     Ok((c.action_space().clone(), c.observation_space().clone()))
                 });
                 match result {

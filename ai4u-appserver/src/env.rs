@@ -76,8 +76,22 @@ pub trait Env {
     fn action_space(&self) -> &Space;
     /// The space observations belong to.
     fn observation_space(&self) -> &Space;
-    /// Stops the agent in the engine.
+    /// Stops the agent in the engine, then waits (at most [`CLOSE_WAIT`]) for the engine to
+    /// say goodbye, which it does once all of its agents are stopped; so a program that ends
+    /// right after `close` leaves its engine exiting cleanly instead of seeing the connection
+    /// drop.
     fn close(&mut self) -> Result<()>;
+}
+
+/// How long `close` waits for the engine's goodbye.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits, within one [`CLOSE_WAIT`] for all, until no engine serves any of `handles`.
+fn wait_goodbye<'a>(handles: impl Iterator<Item = &'a ControllerHandle>) {
+    let deadline = std::time::Instant::now() + CLOSE_WAIT;
+    for h in handles {
+        h.wait_disconnected(deadline.saturating_duration_since(std::time::Instant::now()));
+    }
 }
 
 /// The reset fields for `options` plus `seed` (which wins over an option of that name).
@@ -113,7 +127,9 @@ impl Env for ControllerHandle {
     }
 
     fn close(&mut self) -> Result<()> {
-        self.stop()
+        self.stop()?;
+        wait_goodbye(std::iter::once(&*self));
+        Ok(())
     }
 }
 
@@ -282,9 +298,12 @@ impl VecEnv {
         }
     }
 
-    /// Stops every agent (all are tried; the first error is returned).
+    /// Stops every agent (all are tried; the first error is returned), then waits for the
+    /// engines' goodbyes as [`Env::close`] does.
     pub fn close(&mut self) -> Result<()> {
-        stop_all(self.envs.iter())
+        let stopped = stop_all(self.envs.iter());
+        wait_goodbye(self.envs.iter());
+        stopped
     }
 }
 
@@ -421,8 +440,11 @@ impl ParallelEnv {
         }
     }
 
-    /// Stops every agent (all are tried; the first error is returned).
+    /// Stops every agent (all are tried; the first error is returned), then waits for the
+    /// engines' goodbyes as [`Env::close`] does.
     pub fn close(&mut self) -> Result<()> {
-        stop_all(self.handles.values())
+        let stopped = stop_all(self.handles.values());
+        wait_goodbye(self.handles.values());
+        stopped
     }
 }

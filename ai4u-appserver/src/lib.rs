@@ -29,7 +29,7 @@ pub mod plugin;
 mod responder;
 mod server;
 
-pub use env::{Env, ParallelEnv, ParallelReset, ParallelStep, VecEnv, VecStep};
+pub use env::{Env, ParallelEnv, ParallelReset, ParallelStep, VecEnv, VecStep, CLOSE_WAIT};
 pub use error::{AppError, Result};
 pub use handle::{ControllerHandle, Info, Pending, StepResult};
 pub use plugin::{Plugin, PluginController, PluginError};

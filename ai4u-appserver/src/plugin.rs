@@ -402,10 +402,11 @@ impl fmt::Debug for PluginController {
 /// Our own copy of a callback name (a `&'static str` from the plugin would dangle once it
 /// is unloaded).
 fn own_callback(name: &str) -> &'static str {
-    const NAMES: [&str; 10] = [
+    const NAMES: [&str; 11] = [
         "action_space",
         "observation_space",
         "action_name",
+        "check_declaration",
         "handle_configuration",
         "handle_new_episode",
         "handle_end_of_episode",
@@ -469,6 +470,10 @@ impl Controller for PluginController {
     }
     fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> CtlResult<()> {
         let r = self.inner.handle_configuration(id, max_steps, metadata);
+        self.own("handle_configuration", r)
+    }
+    fn check_declaration(&self, metadata: &ModelMetadata) -> CtlResult<()> {
+        let r = self.inner.check_declaration(metadata);
         self.own("handle_configuration", r)
     }
     fn handle_new_episode(&mut self, state: &State) {

@@ -252,3 +252,35 @@ fn a_vec_env_drives_two_launched_godot_instances() {
     drop(launcher);
     let _ = std::fs::remove_dir_all(logs);
 }
+
+/// A game started before its controller keeps retrying (saying so once) and is served as
+/// soon as the controller listens.
+#[test]
+fn a_godot_game_started_first_finds_a_controller_that_starts_later() {
+    let Some(godot) = godot() else { return };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../godot/demo");
+    let mut child = Command::new(godot)
+        .arg("--path")
+        .arg(&demo)
+        .arg("--")
+        .arg(format!("--ai4u_port={port}"))
+        .arg("--ai4u_connect_timeout=60")
+        .env("LANG", "en_US.UTF-8")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("godot3-server starts");
+    // Long enough for the first attempts to be refused.
+    std::thread::sleep(Duration::from_millis(1500));
+    let server = AppServer::builder().port(port).connect_timeout(Duration::from_secs(60)).bind().unwrap();
+    let handles = server.start(&["0"], controllers(1)).unwrap();
+    handles[0].request_reset(vec![]).unwrap();
+    let action = Sample::F32(ArrayD::from_shape_vec(IxDyn(&[4]), vec![0.0, 1.0, 0.0, 0.0]).unwrap());
+    handles[0].request_step(&action).unwrap();
+    handles[0].stop().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches("ai4u: waiting for the controller at").count(), 1, "{text}");
+}

@@ -1,12 +1,14 @@
-//! Declarations an engine cannot be trusted with: shapes whose spaces would not fit in
-//! memory are refused before anything is built, over TCP and over AI4U's UDP protocol, and
-//! the server goes on serving everyone else.
+//! Declarations the server must not take on trust: shapes whose spaces would not fit in
+//! memory are refused before anything is built, over TCP and over AI4U's UDP protocol; a
+//! controller that would send or read what the engine does not declare is refused at the
+//! handshake; and the server goes on serving everyone else.
 
 mod common;
 
 use ai4u_controllers::{Controller, GenericController};
 use ai4u_core::legacy;
 use ai4u_core::metadata::OutputSpec;
+use ai4u_core::spaces::{BoxSpace, DType, Space};
 use ai4u_core::value::Field;
 use ai4u_core::wire::*;
 use common::*;
@@ -129,4 +131,49 @@ fn a_huge_legacy_declaration_is_refused_and_udp_serving_goes_on() {
     // Nothing was configured, so `start` reports the id as missing: the process is alive.
     let err = starting.join().unwrap().unwrap_err();
     assert!(err.to_string().starts_with("no engine configured agent(s) 0"), "{err}");
+}
+
+/// Sends `move [1]`, reads one Box of 2 floats: the line world's controller, with an actuator name.
+struct Mover(Space, Space);
+
+impl Controller for Mover {
+    fn action_space(&self) -> &Space {
+        &self.0
+    }
+    fn observation_space(&self) -> &Space {
+        &self.1
+    }
+    fn action_name(&self) -> &str {
+        "move"
+    }
+}
+
+fn mover() -> Box<dyn Controller> {
+    Box::new(Mover(
+        BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32).unwrap().into(),
+        BoxSpace::uniform(-100.0, 100.0, &[2], DType::F32).unwrap().into(),
+    ))
+}
+
+#[test]
+fn a_controller_whose_actuator_the_engine_lacks_is_refused_with_the_declared_names() {
+    let server = builder().bind().unwrap();
+    let addr = server.local_addr();
+    let starting = std::thread::spawn(move || server.start(&["0"], vec![mover()]));
+    let mut e = RawEngine::connect(addr);
+    let mut hello = RawEngine::hello(&["0"]);
+    hello.agents[0].metadata.outputs[0].name = "drive".into();
+    hello.agents[0].metadata.outputs[0].shape = vec![2];
+    e.send(Message::Hello(hello));
+    assert_eq!(
+        rejected(&mut e),
+        "agent `0`: configuration refused: engine declares outputs: drive [2]; the controller sends move"
+    );
+    // The same controller is welcome where the engine declares `move [1]`.
+    let engine = spawn_line_engine(engine_opts(addr), &["0"], 0);
+    let handles = starting.join().unwrap().unwrap();
+    handles[0].request_reset(vec![]).unwrap();
+    assert_eq!(handles[0].request_step(&dx(0.5)).unwrap().reward, 0.5);
+    handles[0].stop().unwrap();
+    engine.join().unwrap().unwrap();
 }

@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod convert;
+pub mod declaration;
 mod generic;
 pub mod plugin;
 pub mod samplescene;
@@ -118,6 +119,16 @@ pub trait Controller: Send + 'static {
         Ok(())
     }
 
+    /// Checks, right after `handle_configuration`, that the engine declares what this
+    /// controller will use: the actuator named by `action_name` among the outputs (kind and
+    /// size), and every Dict key of the observation space among the inputs (size), or for a
+    /// Box observation one input of its size. An error refuses the connection with a message
+    /// listing what the engine declares. Override it (returning `Ok(())`) for a controller
+    /// whose `observation` reads fields in its own way; see [`declaration::check`].
+    fn check_declaration(&self, metadata: &ModelMetadata) -> Result<()> {
+        declaration::check(self, metadata)
+    }
+
     /// A new episode started; `state` is its first state.
     fn handle_new_episode(&mut self, state: &State) {
         let _ = state;
@@ -181,6 +192,9 @@ impl<C: Controller + ?Sized> Controller for Box<C> {
     }
     fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
         (**self).handle_configuration(id, max_steps, metadata)
+    }
+    fn check_declaration(&self, metadata: &ModelMetadata) -> Result<()> {
+        (**self).check_declaration(metadata)
     }
     fn handle_new_episode(&mut self, state: &State) {
         (**self).handle_new_episode(state)

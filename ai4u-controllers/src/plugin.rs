@@ -321,6 +321,9 @@ impl Controller for Guarded {
     fn handle_configuration(&mut self, id: &str, max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
         guard(|| self.inner.handle_configuration(id, max_steps, metadata), placeholder_error)
     }
+    fn check_declaration(&self, metadata: &ModelMetadata) -> Result<()> {
+        guard(|| self.inner.check_declaration(metadata), placeholder_error)
+    }
     fn handle_new_episode(&mut self, state: &State) {
         guard(|| self.inner.handle_new_episode(state), || ())
     }

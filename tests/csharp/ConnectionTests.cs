@@ -199,5 +199,48 @@ namespace Ai4u.Tests
             var e = Assert.Throws<ConnectionLostException>(() => Requestor(s, "0").Connect());
             StringAssert.Contains("could not connect to the controller at 127.0.0.1:" + port, e.Message);
         }
+
+        [Test]
+        public void AControllerThatStartsLaterIsFoundByRetrying()
+        {
+            var probe = new TcpListener(System.Net.IPAddress.Loopback, 0);
+            probe.Start();
+            int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var said = new System.Collections.Generic.List<string>();
+            var s = new ConnectionSettings { Port = port, ConnectTimeoutSeconds = 20, ReplyTimeoutSeconds = 5, OnWaiting = said.Add };
+            // The controller comes up after the first attempts were refused.
+            var late = new Thread(() =>
+            {
+                Thread.Sleep(700);
+                var l = new TcpListener(System.Net.IPAddress.Loopback, port);
+                l.Start();
+                using (var sock = l.AcceptSocket())
+                {
+                    var hello = (Hello)ReadMessage(sock);
+                    var w = new WireWriter();
+                    w.WriteFrame(WelcomeFor(hello));
+                    sock.Send(w.Buffer, 0, w.Length, SocketFlags.None);
+                    Thread.Sleep(200);
+                }
+                l.Stop();
+            });
+            late.Start();
+            var welcome = Requestor(s, "0").Connect();
+            late.Join();
+            Assert.AreEqual(1, welcome.Agents.Count);
+            Assert.AreEqual(1, said.Count, string.Join(" | ", said));
+            StringAssert.StartsWith("waiting for the controller at 127.0.0.1:" + port, said[0]);
+        }
+
+        static Message ReadMessage(Socket s)
+        {
+            var header = new byte[4];
+            for (int got = 0; got < 4;) got += s.Receive(header, got, 4 - got, SocketFlags.None);
+            int n = (int)BitConverter.ToUInt32(header, 0);
+            var body = new byte[n];
+            for (int got = 0; got < n;) got += s.Receive(body, got, n - got, SocketFlags.None);
+            return WireReader.Decode(body);
+        }
     }
 }

@@ -191,7 +191,7 @@ fi
 
 # Nobody listening: a port that was free a moment ago.
 FREE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-run_demo unreachable 60 "--ai4u_port=$FREE_PORT"
+run_demo unreachable 60 "--ai4u_port=$FREE_PORT" --ai4u_connect_timeout=1
 expect_demo_failure unreachable "cannot connect to the controller"
 
 # Misbehaving controllers.

@@ -2,7 +2,7 @@
 # Command-line overrides shared by every ai4u engine side (docs/SAMPLESCENE.md):
 #   --ai4u_host=H --ai4u_port=P --ai4u_agents=K --ai4u_max_steps=N --ai4u_timescale=X
 #   --ai4u_mode=lockstep|realtime --ai4u_token=T --ai4u_id_prefix=P
-#   (plus --ai4u_timeout=SECONDS here)
+#   (plus --ai4u_timeout=SECONDS and --ai4u_connect_timeout=SECONDS here)
 # Godot 4 keeps the arguments after `--` apart (OS.get_cmdline_user_args()), so both lists
 # are scanned and only `--ai4u_*=` arguments are kept.
 extends RefCounted

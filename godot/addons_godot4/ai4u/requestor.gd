@@ -59,6 +59,7 @@ func _ready() -> void:
 		token = Cmdline.get_string("token", token)
 		id_prefix = Cmdline.get_string("id_prefix", id_prefix)
 		reply_timeout = Cmdline.get_float("timeout", reply_timeout)
+		connect_timeout = Cmdline.get_float("connect_timeout", connect_timeout)
 		# The world keeps its fixed step (_dt); a time scale only runs more steps per second.
 		var scale := Cmdline.get_float("timescale", 1.0)
 		if scale > 0.0 and scale != 1.0:
@@ -195,19 +196,26 @@ func _finish() -> void:
 
 # ------------------------------------------------------------------ transport
 
+# Retries until `connect_timeout` (--ai4u_connect_timeout=SECS): the controller may start
+# after the game (a launcher, a trainer that loads first), as ai4u-sim does.
 func _connect() -> bool:
-	var err := _tcp.connect_to_host(host, port)
-	if err != OK:
-		return _fail("cannot connect to the controller at %s:%d (error %d)" % [host, port, err])
 	var deadline := Time.get_ticks_msec() + int(connect_timeout * 1000.0)
-	while _tcp_status() == StreamPeerTCP.STATUS_CONNECTING:
+	var said := false
+	while true:
+		_tcp = StreamPeerTCP.new()
+		if _tcp.connect_to_host(host, port) == OK:
+			while _tcp_status() == StreamPeerTCP.STATUS_CONNECTING and Time.get_ticks_msec() <= deadline:
+				OS.delay_usec(1000)
+			if _tcp_status() == StreamPeerTCP.STATUS_CONNECTED:
+				_tcp.set_no_delay(true)
+				return true
 		if Time.get_ticks_msec() > deadline:
-			return _fail("cannot connect to the controller at %s:%d within %s s" % [host, port, str(connect_timeout)])
-		OS.delay_usec(1000)
-	if _tcp_status() != StreamPeerTCP.STATUS_CONNECTED:
-		return _fail("cannot connect to the controller at %s:%d (is `ai4u serve` running?)" % [host, port])
-	_tcp.set_no_delay(true)
-	return true
+			break
+		if not said:
+			print("ai4u: waiting for the controller at %s:%d (up to %s s)" % [host, port, str(connect_timeout)])
+			said = true
+		OS.delay_msec(200)
+	return _fail("cannot connect to the controller at %s:%d within %s s (is `ai4u serve` running?)" % [host, port, str(connect_timeout)])
 
 # The connection's status (the Godot 4 port polls the socket here first).
 func _tcp_status() -> int:

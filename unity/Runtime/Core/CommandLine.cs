@@ -8,7 +8,8 @@ namespace Ai4u
     /// The <c>--ai4u_*</c> command-line overrides of a standalone build (SAMPLESCENE.md):
     /// <c>--ai4u_host=H</c>, <c>--ai4u_port=P</c>, <c>--ai4u_agents=K</c>, <c>--ai4u_max_steps=N</c>,
     /// <c>--ai4u_timescale=X</c>, <c>--ai4u_mode=lockstep|realtime</c>, <c>--ai4u_token=T</c>,
-    /// <c>--ai4u_id_prefix=P</c>, plus <c>--ai4u_timeout=SECS</c> (reply timeout). Both <c>--key=value</c> and
+    /// <c>--ai4u_id_prefix=P</c>, plus <c>--ai4u_timeout=SECS</c> (reply timeout) and
+    /// <c>--ai4u_connect_timeout=SECS</c> (how long to keep retrying to connect). Both <c>--key=value</c> and
     /// <c>--key value</c> are accepted. Plain C# so it is unit-tested outside Unity.
     /// </summary>
     public sealed class CommandLineOverrides
@@ -31,6 +32,8 @@ namespace Ai4u
         public double? ReplyTimeoutSeconds;
         /// <summary>Prefix of every agent id, or null.</summary>
         public string IdPrefix;
+        /// <summary>How long to keep retrying to reach the controller, in seconds, or null.</summary>
+        public double? ConnectTimeoutSeconds;
         /// <summary>Problems found (bad values, unknown <c>--ai4u_</c> options); the offending options are ignored.</summary>
         public readonly List<string> Warnings = new List<string>();
 
@@ -106,12 +109,16 @@ namespace Ai4u
                 case "id_prefix":
                     IdPrefix = value;
                     break;
+                case "connect_timeout":
+                    if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out d) && d >= 0) ConnectTimeoutSeconds = d;
+                    else Warn(option, value, "a number of seconds");
+                    break;
                 case "timeout":
                     if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out d) && d > 0) ReplyTimeoutSeconds = d;
                     else Warn(option, value, "a positive number of seconds");
                     break;
                 default:
-                    Warnings.Add("unknown option " + option + " (known: --ai4u_host, --ai4u_port, --ai4u_agents, --ai4u_max_steps, --ai4u_timescale, --ai4u_mode, --ai4u_token, --ai4u_id_prefix, --ai4u_timeout)");
+                    Warnings.Add("unknown option " + option + " (known: --ai4u_host, --ai4u_port, --ai4u_agents, --ai4u_max_steps, --ai4u_timescale, --ai4u_mode, --ai4u_token, --ai4u_id_prefix, --ai4u_timeout, --ai4u_connect_timeout)");
                     break;
             }
         }
@@ -129,6 +136,7 @@ namespace Ai4u
             if (Mode.HasValue) s.Mode = Mode.Value;
             if (Token != null) s.Token = Token;
             if (IdPrefix != null) s.IdPrefix = IdPrefix;
+            if (ConnectTimeoutSeconds.HasValue) s.ConnectTimeoutSeconds = ConnectTimeoutSeconds.Value;
             if (ReplyTimeoutSeconds.HasValue) s.ReplyTimeoutSeconds = ReplyTimeoutSeconds.Value;
         }
     }

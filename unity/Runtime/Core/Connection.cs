@@ -19,8 +19,11 @@ namespace Ai4u
         public Mode Mode = Mode.Lockstep;
         /// <summary>How long to wait for each reply (and for the Welcome) before giving up.</summary>
         public double ReplyTimeoutSeconds = 120;
-        /// <summary>How long to wait for the TCP connection to open.</summary>
+        /// <summary>How long to keep trying to open the TCP connection (refused attempts are retried).</summary>
         public double ConnectTimeoutSeconds = 10;
+        /// <summary>Told once when the controller is not there yet and connecting is retried
+        /// (Unity: <c>Debug.Log</c>); null to stay silent.</summary>
+        public Action<string> OnWaiting;
         /// <summary>Engine name sent in the Hello.</summary>
         public string Engine = "unity";
         /// <summary>Engine version sent in the Hello.</summary>
@@ -170,29 +173,47 @@ namespace Ai4u
         /// <inheritdoc/>
         public void Dispose() { Close(); }
 
+        /// <summary>Retries a refused connection until <see cref="ConnectionSettings.ConnectTimeoutSeconds"/>:
+        /// the controller may start after the game (a launcher, a trainer that loads first).
+        /// <see cref="ConnectionSettings.OnWaiting"/> hears about it once.</summary>
         void Connect()
         {
-            var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
+            var deadline = DateTime.UtcNow.AddSeconds(settings.ConnectTimeoutSeconds);
+            bool said = false;
+            while (true)
             {
+                var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 // Ticks are small and strictly request/response: Nagle would add latency to every step.
                 s.NoDelay = true;
-                var ar = s.BeginConnect(settings.Host, settings.Port, null, null);
-                if (!ar.AsyncWaitHandle.WaitOne(Millis(settings.ConnectTimeoutSeconds)))
+                SocketException refused;
+                try
+                {
+                    var left = Math.Max(0.0, (deadline - DateTime.UtcNow).TotalSeconds);
+                    var ar = s.BeginConnect(settings.Host, settings.Port, null, null);
+                    if (!ar.AsyncWaitHandle.WaitOne(Millis(left)))
+                    {
+                        s.Close();
+                        throw new ConnectionLostException(string.Format(
+                            "could not connect to the controller at {0} within {1} s", Endpoint, Secs(settings.ConnectTimeoutSeconds)));
+                    }
+                    s.EndConnect(ar);
+                    socket = s;
+                    return;
+                }
+                catch (SocketException e)
                 {
                     s.Close();
-                    throw new ConnectionLostException(string.Format(
-                        "could not connect to the controller at {0} within {1} s", Endpoint, Secs(settings.ConnectTimeoutSeconds)));
+                    refused = e;
                 }
-                s.EndConnect(ar);
+                if (DateTime.UtcNow >= deadline)
+                    throw new ConnectionLostException(string.Format(
+                        "could not connect to the controller at {0} within {1} s: {2} (is `ai4u serve` running?)",
+                        Endpoint, Secs(settings.ConnectTimeoutSeconds), refused.Message), refused);
+                if (!said && settings.OnWaiting != null)
+                    settings.OnWaiting(string.Format("waiting for the controller at {0} (up to {1} s)", Endpoint, Secs(settings.ConnectTimeoutSeconds)));
+                said = true;
+                System.Threading.Thread.Sleep(200);
             }
-            catch (SocketException e)
-            {
-                s.Close();
-                throw new ConnectionLostException(string.Format(
-                    "could not connect to the controller at {0}: {1} (is `ai4u serve` running?)", Endpoint, e.Message), e);
-            }
-            socket = s;
         }
 
         /// <summary>Frames and sends one message (one Send call per frame).</summary>

@@ -82,6 +82,7 @@ namespace Ai4u.Unity
                 Host = host, Port = port, Token = string.IsNullOrEmpty(token) ? null : token, Mode = mode,
                 ReplyTimeoutSeconds = replyTimeout, ConnectTimeoutSeconds = connectTimeout,
                 Engine = "unity", EngineVersion = Application.unityVersion,
+                OnWaiting = m => Debug.Log("[ai4u] " + m),
             };
             if (useCommandLine) CommandLine.ApplyTo(s);
             return s;
