@@ -260,7 +260,7 @@ fn a_godot_game_started_first_finds_a_controller_that_starts_later() {
     let Some(godot) = godot() else { return };
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../godot/demo");
-    let mut child = Command::new(godot)
+    let child = Command::new(godot)
         .arg("--path")
         .arg(&demo)
         .arg("--")
