@@ -129,13 +129,53 @@ impl AppServerBuilder {
         &self.opts
     }
 
+    /// Largest Hello accepted, in bytes (default 1 MiB); see [`ServerOptions::max_hello_len`].
+    pub fn max_hello_len(mut self, n: u32) -> Self {
+        self.opts.max_hello_len = n;
+        self
+    }
+    /// Most connections waiting for their handshake at once (default 64).
+    pub fn max_pending_handshakes(mut self, n: usize) -> Self {
+        self.opts.max_pending_handshakes = n;
+        self
+    }
+    /// Allows listening beyond loopback without a token (and the legacy UDP protocol beyond
+    /// loopback). Without it [`bind`](Self::bind) refuses such a server.
+    pub fn insecure(mut self, on: bool) -> Self {
+        self.opts.insecure = on;
+        self
+    }
+
     /// Binds the listening socket (so its address is known before engines are launched).
+    ///
+    /// A server reachable from other machines must require a token, and the legacy UDP
+    /// protocol (which has none) is served on loopback only, unless
+    /// [`insecure`](Self::insecure) says otherwise: then a warning is printed.
     pub fn bind(self) -> Result<AppServer> {
         let addr = format!("{}:{}", self.opts.host, self.opts.port);
         let listener =
             std::net::TcpListener::bind(&addr).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
         listener.set_nonblocking(true).map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
         let local = listener.local_addr().map_err(|source| AppError::Bind { addr: addr.clone(), source })?;
+        if !local.ip().is_loopback() {
+            let open = if self.opts.token.is_none() {
+                Some("without a token: any machine that reaches it could drive its agents; set a token")
+            } else if self.opts.legacy_udp {
+                Some("with AI4U's UDP protocol, which cannot carry a token")
+            } else {
+                None
+            };
+            match open {
+                Some(why) if !self.opts.insecure => {
+                    return Err(AppError::Usage(format!(
+                        "refusing to listen on {local} (reachable from other machines) {why}, or allow it explicitly \
+                         (AppServerBuilder::insecure, `--insecure`)"
+                    )))
+                }
+                Some(why) => eprintln!("ai4u: warning: listening on {local} {why} (insecure mode)"),
+                None => {}
+            }
+        }
         // The UDP socket takes the port the TCP listener got (which matters for port 0).
         let udp = if self.opts.legacy_udp {
             let udp_addr = SocketAddr::new(local.ip(), local.port());

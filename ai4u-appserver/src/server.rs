@@ -10,7 +10,7 @@ use ai4u_core::value::Field;
 use ai4u_core::wire::*;
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -44,6 +44,16 @@ pub struct ServerOptions {
     /// Most tensor elements the agents connected at one time may declare together
     /// (default 2^24): an engine whose agents would pass it is refused.
     pub max_total_elements: u64,
+    /// Largest Hello accepted, in bytes (default 1 MiB): a connection that has not been
+    /// accepted yet cannot make the server read and decode 64 MiB frames.
+    pub max_hello_len: u32,
+    /// Most connections that may wait for their handshake at once (default 64); more are
+    /// answered with an Error and closed. With `max_hello_len` this bounds what strangers
+    /// can make the server buffer: 64 MiB by default.
+    pub max_pending_handshakes: usize,
+    /// Allows listening beyond loopback without a token, and AI4U's UDP protocol (which
+    /// cannot carry one) beyond loopback. Off by default: such servers are refused at bind.
+    pub insecure: bool,
     /// Per-agent configuration sent in every Welcome (e.g. `max_steps`, `frame_skip`).
     pub agent_config: Vec<Field>,
     /// Also serve scenes made with the original AI4U packages, over their UDP text
@@ -64,6 +74,9 @@ impl Default for ServerOptions {
             idle_hold: Duration::from_millis(100),
             limits: Limits::default(),
             max_total_elements: 1 << 24,
+            max_hello_len: 1 << 20,
+            max_pending_handshakes: 64,
+            insecure: false,
             agent_config: Vec::new(),
             legacy_udp: false,
         }
@@ -116,6 +129,8 @@ pub(crate) struct Shared {
     pub(crate) next_conn: AtomicU64,
     /// Tensor elements declared by the agents connected now (see `max_total_elements`).
     elements_in_use: AtomicU64,
+    /// Connections accepted whose handshake is not over (see `max_pending_handshakes`).
+    pending_handshakes: AtomicUsize,
 }
 
 impl Shared {
@@ -127,6 +142,7 @@ impl Shared {
             order,
             next_conn: AtomicU64::new(1),
             elements_in_use: AtomicU64::new(0),
+            pending_handshakes: AtomicUsize::new(0),
         }
     }
 
@@ -142,6 +158,41 @@ impl Shared {
                      server's limit of {max} (ServerOptions::max_total_elements)"
                 )
             })
+    }
+}
+
+/// Text from the network made safe for a log line: control characters (newlines, ANSI
+/// escapes) are written as `\u{..}` escapes, so an engine cannot forge or hide log lines.
+pub(crate) fn escape_log(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Counts a connection as waiting for its handshake until dropped.
+struct PendingHandshake(Arc<Shared>);
+
+impl PendingHandshake {
+    /// `None` when `max_pending_handshakes` connections already wait.
+    fn claim(shared: &Arc<Shared>) -> Option<PendingHandshake> {
+        let max = shared.opts.max_pending_handshakes;
+        shared
+            .pending_handshakes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1))
+            .ok()
+            .map(|_| PendingHandshake(shared.clone()))
+    }
+}
+
+impl Drop for PendingHandshake {
+    fn drop(&mut self) {
+        self.0.pending_handshakes.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -161,7 +212,7 @@ pub(crate) async fn accept_loop(
                         let (r, w) = stream.into_split();
                         let end = serve_connection(r, w, shared, conn_id).await;
                         if end.is_failure() {
-                            eprintln!("ai4u: engine connection from {peer} closed: {end}");
+                            eprintln!("ai4u: engine connection from {peer} closed: {}", escape_log(&end.to_string()));
                         }
                     });
                 }
@@ -267,11 +318,30 @@ where
     W: AsyncWrite + Unpin,
 {
     let opts = &shared.opts;
-    let mut reader = AsyncFrameReader::new(r, opts.limits);
     let mut writer = AsyncFrameWriter::new(w);
+    let Some(pending) = PendingHandshake::claim(&shared) else {
+        return protocol_error(
+            &mut writer,
+            format!(
+                "too many connections are waiting for their handshake (limit {}); try again later",
+                opts.max_pending_handshakes
+            ),
+        )
+        .await;
+    };
+    // A stranger's Hello is read under a small frame limit; the engine's own limits apply
+    // once it is welcomed.
+    let hello_limits = Limits { max_frame_len: opts.limits.max_frame_len.min(opts.max_hello_len), ..opts.limits };
+    let mut reader = AsyncFrameReader::new(r, hello_limits);
 
     let hello = match tokio::time::timeout(opts.handshake_timeout, reader.read_message()).await {
-        Err(_) => return ConnectionEnd::Lost(format!("no Hello within {:.1} s", opts.handshake_timeout.as_secs_f64())),
+        Err(_) => {
+            let reason = format!(
+                "no Hello within {:.1} s of connecting (ServerOptions::handshake_timeout)",
+                opts.handshake_timeout.as_secs_f64()
+            );
+            return protocol_error(&mut writer, reason).await;
+        }
         Ok(Ok(Some(Message::Hello(h)))) => h,
         Ok(Ok(Some(other))) => {
             return protocol_error(&mut writer, format!("expected Hello, got {}", other.kind_name())).await
@@ -356,6 +426,8 @@ where
         registration.reason = e.to_string();
         return lost(e);
     }
+    reader.set_limits(opts.limits);
+    drop(pending);
 
     let ids: Vec<String> = hello.agents.iter().map(|a| a.id.clone()).collect();
     let index: HashMap<String, usize> = ids.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
@@ -586,5 +658,15 @@ async fn sleep_until(t: Option<tokio::time::Instant>) {
     match t {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn log_text_from_the_network_cannot_forge_lines_or_colours() {
+        let forged = "0\nai4u: all good\u{1b}[2J";
+        assert_eq!(super::escape_log(forged), "0\\u{a}ai4u: all good\\u{1b}[2J");
+        assert_eq!(super::escape_log("plain id `w3-0` é"), "plain id `w3-0` é");
     }
 }

@@ -12,7 +12,8 @@ use ai4u_core::spaces::{BoxSpace, DType, Space};
 use ai4u_core::value::Field;
 use ai4u_core::wire::*;
 use common::*;
-use std::net::UdpSocket;
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
 use std::time::Duration;
 
 fn generic(n: usize) -> Vec<Box<dyn Controller>> {
@@ -176,4 +177,77 @@ fn a_controller_whose_actuator_the_engine_lacks_is_refused_with_the_declared_nam
     assert_eq!(handles[0].request_step(&dx(0.5)).unwrap().reward, 0.5);
     handles[0].stop().unwrap();
     engine.join().unwrap().unwrap();
+}
+
+/// Reads one framed message from a raw stream (None when the server closed first).
+fn read_frame(s: &mut TcpStream) -> Option<Message> {
+    let mut header = [0u8; 4];
+    s.read_exact(&mut header).ok()?;
+    let mut body = vec![0u8; u32::from_le_bytes(header) as usize];
+    s.read_exact(&mut body).ok()?;
+    decode(&body, &Limits::default()).ok()
+}
+
+fn error_reason(m: Option<Message>) -> String {
+    match m {
+        Some(Message::Error { reason }) => reason,
+        other => panic!("expected an Error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_stranger_gets_a_small_hello_limit_a_deadline_and_a_queue_limit() {
+    let server = builder()
+        .max_hello_len(1 << 10)
+        .max_pending_handshakes(2)
+        .handshake_timeout(Duration::from_millis(300))
+        .connect_timeout(Duration::from_secs(20))
+        .bind()
+        .unwrap();
+    let addr = server.local_addr();
+    let starting = std::thread::spawn(move || server.start(&["0"], line_controllers(1)));
+    // A frame header announcing 1 MiB before any Hello: refused unread.
+    let mut big = TcpStream::connect(addr).unwrap();
+    big.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    big.write_all(&(1u32 << 20).to_le_bytes()).unwrap();
+    assert_eq!(
+        error_reason(read_frame(&mut big)),
+        "protocol error: frame of 1048576 bytes exceeds the limit of 1024 bytes"
+    );
+    // Two silent connections fill the handshake queue; a third is told so at once.
+    let mut idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(50));
+    let mut third = TcpStream::connect(addr).unwrap();
+    third.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let reason = error_reason(read_frame(&mut third));
+    assert_eq!(reason, "too many connections are waiting for their handshake (limit 2); try again later");
+    // The silent ones hear why they are closed when their deadline passes.
+    for s in &mut idle {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(
+            error_reason(read_frame(s)),
+            "no Hello within 0.3 s of connecting (ServerOptions::handshake_timeout)"
+        );
+    }
+    // Then the queue is free for a real engine, whose ticks get the full limits.
+    let engine = spawn_line_engine(engine_opts(addr), &["0"], 0);
+    let handles = starting.join().unwrap().unwrap();
+    handles[0].request_reset(vec![]).unwrap();
+    assert_eq!(handles[0].request_step(&dx(1.0)).unwrap().reward, 1.0);
+    handles[0].stop().unwrap();
+    engine.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_server_reachable_from_other_machines_needs_a_token() {
+    use ai4u_appserver::AppServer;
+    let open = AppServer::builder().host("0.0.0.0").port(0).bind().err().expect("refused");
+    let text = open.to_string();
+    assert!(text.starts_with("refusing to listen on 0.0.0.0:"), "{text}");
+    assert!(text.contains("without a token"), "{text}");
+    assert!(AppServer::builder().host("0.0.0.0").port(0).token("t").bind().is_ok());
+    let udp = AppServer::builder().host("0.0.0.0").port(0).token("t").legacy_udp(true).bind().err().expect("refused");
+    assert!(udp.to_string().contains("AI4U's UDP protocol, which cannot carry a token"), "{udp}");
+    assert!(AppServer::builder().host("0.0.0.0").port(0).insecure(true).bind().is_ok());
+    assert!(AppServer::builder().port(0).legacy_udp(true).bind().is_ok(), "loopback needs nothing");
 }

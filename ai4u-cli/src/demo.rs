@@ -45,6 +45,7 @@ pub fn run(a: DemoArgs) -> Result<()> {
         connect_timeout: Some(30.0),
         step_timeout: 30.0,
         legacy_udp: false,
+        insecure: false,
     };
     let server = net.builder().bind()?;
     let addr = server.local_addr();

@@ -59,7 +59,7 @@ impl From<ModeArg> for Mode {
 
 #[derive(Args, Clone)]
 struct NetArgs {
-    /// Address to listen on (0.0.0.0 to accept engines from other machines).
+    /// Address to listen on (0.0.0.0 to accept engines from other machines; then give --token).
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
     /// 0 picks a free port (printed on the first line).
@@ -81,6 +81,9 @@ struct NetArgs {
     /// Also serve scenes made with the original AI4U packages (their UDP text protocol, same port).
     #[arg(long)]
     legacy_udp: bool,
+    /// Allow listening beyond loopback without --token (and --legacy-udp beyond loopback).
+    #[arg(long)]
+    insecure: bool,
 }
 
 impl NetArgs {
@@ -90,7 +93,8 @@ impl NetArgs {
             .port(self.port)
             .connect_timeout(Duration::from_secs_f64(self.connect_timeout.unwrap_or(60.0)))
             .step_timeout(Duration::from_secs_f64(self.step_timeout))
-            .legacy_udp(self.legacy_udp);
+            .legacy_udp(self.legacy_udp)
+            .insecure(self.insecure);
         if let Some(m) = self.mode {
             b = b.mode(m.into());
         }

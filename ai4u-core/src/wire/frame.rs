@@ -182,6 +182,12 @@ mod asynchronous {
             &self.limits
         }
 
+        /// Enforces `limits` from the next frame on (a server reads a stranger's Hello under
+        /// tighter limits than an accepted engine's ticks).
+        pub fn set_limits(&mut self, limits: Limits) {
+            self.limits = limits;
+        }
+
         /// Reads one frame's payload. `Ok(None)` is a clean end of stream between frames.
         pub async fn read_frame(&mut self) -> Result<Option<&[u8]>, WireError> {
             while self.body_len.is_none() {
