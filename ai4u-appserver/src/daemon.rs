@@ -56,6 +56,10 @@ pub(crate) struct ConnLink {
     pub conn_id: u64,
     pub index: usize,
     pub tx: tokio::sync::mpsc::UnboundedSender<ConnCmd>,
+    /// Native engines report the reward earned since the agent's previous report, so
+    /// rewards of reports that answer no step must be kept; AI4U's legacy engines repeat
+    /// the last step's reward in every datagram, so theirs must not.
+    pub reward_per_report: bool,
 }
 
 impl ConnLink {
@@ -143,6 +147,10 @@ struct Run {
     link: Option<ConnLink>,
     /// The last state of an episode that ended while no step was waiting (realtime).
     ended: Option<AgentState>,
+    /// Rewards of running-episode states that answered no step (realtime decisions the user
+    /// did not ask for, states re-reported after Wait): the engine resets its sum at every
+    /// report, so they go into the next step's reward, and every reward counts once.
+    unclaimed_reward: f32,
     /// The number of tickets handed out.
     tickets: u64,
     disconnect_waiters: Vec<(Sender<bool>, Instant)>,
@@ -177,6 +185,7 @@ impl Daemon {
         let mut run = Run {
             link: None,
             ended: None,
+            unclaimed_reward: 0.0,
             tickets: 0,
             disconnect_waiters: Vec::new(),
             waiting: Waiting::None,
@@ -257,6 +266,7 @@ impl Daemon {
                 if run.link.as_ref().is_some_and(|l| l.conn_id == conn_id) {
                     run.link = None;
                     run.ended = None;
+                    run.unclaimed_reward = 0.0;
                     for (tx, _) in run.disconnect_waiters.drain(..) {
                         let _ = tx.send(true);
                     }
@@ -361,6 +371,7 @@ impl Daemon {
     ) {
         run.paused = false;
         run.ended = None;
+        run.unclaimed_reward = 0.0;
         if let Some(ticket) = run.send_ticketed(Command::Reset { fields }, group) {
             run.replace_waiting(
                 &self.id,
@@ -418,13 +429,22 @@ impl Daemon {
                 // Realtime: the episode ended between two requests; the next step reports it.
                 run.ended = Some(s);
             }
-            other => run.waiting = other,
+            other => {
+                if run.episode
+                    && s.status == AgentStatus::Step
+                    && run.link.as_ref().is_some_and(|l| l.reward_per_report)
+                {
+                    run.unclaimed_reward += s.reward;
+                }
+                run.waiting = other;
+            }
         }
     }
 
     /// Turns the state that answers a step into the user's [`StepResult`].
     fn finish_step(&mut self, run: &mut Run, mut s: AgentState, responder: Responder<StepResult>) {
         let state = State::from_fields(std::mem::take(&mut s.fields));
+        s.reward += std::mem::take(&mut run.unclaimed_reward);
         let ended = s.done || s.truncated;
         let r = self.guarded("observation", |c| {
             let obs = c.observation(&state)?;

@@ -208,7 +208,7 @@ async fn configure(
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (done, answer) = tokio::sync::oneshot::channel();
     let shapes = metadata.inputs.iter().map(|i| (i.name.clone(), i.shape.clone())).collect();
-    let link = ConnLink { conn_id, index: 0, tx };
+    let link = ConnLink { conn_id, index: 0, tx, reward_per_report: false };
     let _ = daemon.send(DaemonMsg::Configure { link, max_steps, metadata, done });
     match tokio::time::timeout(shared.opts.handshake_timeout, answer).await {
         Ok(Ok(Ok(()))) => {}

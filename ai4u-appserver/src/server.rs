@@ -388,7 +388,7 @@ where
     let mut answers = Vec::new();
     for (index, a) in hello.agents.iter().enumerate() {
         let (done, answer) = tokio::sync::oneshot::channel();
-        let link = ConnLink { conn_id, index, tx: cmd_tx.clone() };
+        let link = ConnLink { conn_id, index, tx: cmd_tx.clone(), reward_per_report: true };
         let msg = DaemonMsg::Configure {
             link,
             max_steps: effective_max_steps(&opts.agent_config, a.max_steps),

@@ -354,6 +354,41 @@ fn the_engine_reports_a_rejection_clearly() {
 }
 
 #[test]
+fn realtime_rewards_earned_while_the_controller_thinks_all_reach_it() {
+    // The engine keeps applying the last action between decisions and reports each stretch's
+    // reward; every one must reach the user exactly once: the return equals the distance.
+    let server = builder().mode(Mode::Realtime).bind().unwrap();
+    let mut opts = engine_opts(server.local_addr());
+    opts.mode = Mode::Realtime;
+    let engine = std::thread::spawn(move || {
+        let defaults = ai4u_core::engine::DecisionDefaults { frame_skip: 1, repeat_action: true };
+        Requestor::connect(&opts, LineScene::new(&["0"], 0), defaults)?.run().map(|(end, _)| end)
+    });
+    let handles = server.start(&["0"], line_controllers(1)).unwrap();
+    let h = &handles[0];
+    for _episode in 0..3 {
+        let (obs, _) = h.request_reset(vec![]).unwrap();
+        let start = pos(&obs);
+        let mut ret = 0.0f64;
+        let mut steps = 0;
+        let last = loop {
+            std::thread::sleep(Duration::from_millis(2));
+            let r = h.request_step(&dx(0.01)).unwrap();
+            ret += r.reward as f64;
+            steps += 1;
+            if r.ended() {
+                break r;
+            }
+            assert!(steps < 10_000, "the episode never ended");
+        };
+        let distance = (pos(&last.obs) - start) as f64;
+        assert!((ret - distance).abs() < 1e-3, "return {ret} but the agent moved {distance}");
+    }
+    h.stop().unwrap();
+    engine.join().unwrap().unwrap();
+}
+
+#[test]
 fn realtime_episode_ends_reach_a_slow_controller() {
     // Realtime: the engine keeps applying the last action while the controller thinks, so
     // an episode can end (here: the goal reached during such a stretch) while the next
