@@ -17,11 +17,13 @@ pub struct GenericController {
     action: Space,
     observation: Space,
     action_name: String,
+    /// The one declared input, whose field a Box observation is read from by name.
+    input: Option<String>,
 }
 
 impl Default for GenericController {
     fn default() -> Self {
-        GenericController { action: unconfigured(), observation: unconfigured(), action_name: String::new() }
+        GenericController { action: unconfigured(), observation: unconfigured(), action_name: String::new(), input: None }
     }
 }
 
@@ -125,7 +127,23 @@ impl Controller for GenericController {
 
     fn handle_configuration(&mut self, _id: &str, _max_steps: u32, metadata: &ModelMetadata) -> Result<()> {
         (self.action, self.observation, self.action_name) = GenericController::derive(metadata)?;
+        self.input = match metadata.inputs.as_slice() {
+            [one] => Some(one.name.clone()),
+            _ => None,
+        };
         Ok(())
+    }
+
+    /// A Box observation is read from the declared input's field by name; only a state
+    /// without that field falls back to the one field of the right size.
+    fn observation(&mut self, state: &ai4u_core::value::State) -> Result<ai4u_core::spaces::Sample> {
+        match (&self.observation, &self.input) {
+            (Space::Box(b), Some(name)) => match state.get(name) {
+                Some(v) => crate::convert::value_to_box_sample(name, v, b),
+                None => crate::convert::observe(&self.observation, state),
+            },
+            _ => crate::convert::observe(&self.observation, state),
+        }
     }
 }
 
@@ -155,6 +173,21 @@ mod tests {
         let (a, o, _) = GenericController::derive(&m).unwrap();
         assert!(matches!(o, Space::Dict(_)));
         assert!(matches!(a, Space::Discrete(_)));
+    }
+
+    #[test]
+    fn a_box_observation_is_read_by_the_declared_name_first() {
+        use ai4u_core::value::{Field, State, Value};
+        let m = ModelMetadata { inputs: vec![input("array", vec![3])], outputs: vec![output("move", true)] };
+        let mut c = GenericController::new();
+        c.handle_configuration("0", 0, &m).unwrap();
+        // Two fields of the declared size: the name decides, not the order or the size.
+        let state = State::from_fields(vec![
+            Field::new("speed", Value::floats(vec![9.0, 9.0, 9.0])),
+            Field::new("array", Value::floats(vec![0.1, 0.2, 0.3])),
+        ]);
+        let obs = c.observation(&state).unwrap();
+        assert_eq!(obs.as_f32().unwrap().as_slice().unwrap(), &[0.1, 0.2, 0.3]);
     }
 
     #[test]
