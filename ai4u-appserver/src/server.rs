@@ -438,6 +438,7 @@ where
         pending: vec![std::collections::VecDeque::new(); ids.len()],
         delivered: vec![None; ids.len()],
         running: vec![false; ids.len()],
+        reset_sent: vec![false; ids.len()],
         groups: Vec::new(),
         tick: None,
         ids,
@@ -467,6 +468,8 @@ struct Session {
     delivered: Vec<Option<Ticket>>,
     /// Per agent, whether it is in an episode (running, or reset and about to report).
     running: Vec<bool>,
+    /// Per agent, whether a Reset was delivered whose new episode it has not reported yet.
+    reset_sent: Vec<bool>,
     /// Batches still missing members served here: (batch, members still expected).
     groups: Vec<(Arc<Group>, Vec<usize>)>,
     tick: Option<OpenTick>,
@@ -576,6 +579,21 @@ impl Session {
                 None => return Err(format!("tick names agent `{}`, which this connection did not declare", s.id)),
             }
         }
+        // After a Reset the agent's next report must open the new episode; anything else
+        // would leave the user's reset waiting for a state that never comes.
+        for s in &t.agents {
+            let i = index[&s.id];
+            if self.reset_sent[i] {
+                if s.status != AgentStatus::NewEpisode {
+                    return Err(format!(
+                        "agent `{}` reported status {} after a Reset; its next report must be new episode (PROTOCOL.md section 5)",
+                        s.id,
+                        format!("{:?}", s.status).to_lowercase()
+                    ));
+                }
+                self.reset_sent[i] = false;
+            }
+        }
         let any_needs = agents.iter().any(|a| a.1);
         for &(i, needs) in &agents {
             self.running[i] = needs;
@@ -632,6 +650,9 @@ impl Session {
                             self.delivered[i] = ticket;
                         }
                         // What the agent does next, until its next state says otherwise.
+                        if matches!(cmd, Command::Reset { .. }) {
+                            self.reset_sent[i] = true;
+                        }
                         match cmd {
                             Command::Reset { .. } | Command::Resume => self.running[i] = true,
                             Command::Stop | Command::Pause => self.running[i] = false,

@@ -251,3 +251,23 @@ fn a_server_reachable_from_other_machines_needs_a_token() {
     assert!(AppServer::builder().host("0.0.0.0").port(0).insecure(true).bind().is_ok());
     assert!(AppServer::builder().port(0).legacy_udp(true).bind().is_ok(), "loopback needs nothing");
 }
+
+#[test]
+fn a_step_report_right_after_a_reset_is_a_violation_named_at_once() {
+    let server = builder().step_timeout(Duration::from_secs(30)).bind().unwrap();
+    let addr = server.local_addr();
+    let raw = std::thread::spawn(move || {
+        let mut e = raw_welcomed(addr, &["0"]);
+        let seq = idle_until_reset(&mut e);
+        // The engine skips the new episode and reports a step.
+        e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::Step, 0.0)] }));
+        e.recv()
+    });
+    let handles = server.start(&["0"], line_controllers(1)).unwrap();
+    // Answered by the violation, not by the step timeout (which would say so).
+    let err = handles[0].request_reset(vec![]).unwrap_err();
+    let reason =
+        "agent `0` reported status step after a Reset; its next report must be new episode (PROTOCOL.md section 5)";
+    assert_eq!(raw.join().unwrap(), Some(Message::Error { reason: reason.into() }));
+    assert_eq!(err.to_string(), format!("engine of agent `0` disconnected: {reason}"));
+}

@@ -132,27 +132,6 @@ fn seeded_resets_give_the_same_trajectory() {
 }
 
 /// Handshakes a raw engine for `ids` and answers its first idle tick.
-fn raw_welcomed(addr: std::net::SocketAddr, ids: &[&str]) -> RawEngine {
-    let mut e = RawEngine::connect(addr);
-    e.send(Message::Hello(RawEngine::hello(ids)));
-    assert!(matches!(e.recv(), Some(Message::Welcome(_))));
-    e
-}
-
-/// Reports agent "0" idle, tick after tick, until a reply resets it; returns the next seq.
-fn idle_until_reset(e: &mut RawEngine) -> u64 {
-    let mut seq = 0;
-    loop {
-        e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)] }));
-        seq += 1;
-        match e.recv() {
-            Some(Message::Reply(r)) if matches!(r.commands[0].command, Command::Reset { .. }) => return seq,
-            Some(Message::Reply(_)) => continue,
-            other => panic!("expected a reply, got {other:?}"),
-        }
-    }
-}
-
 #[test]
 fn engine_dying_mid_step_fails_the_step_then_a_reconnect_resumes() {
     let server = builder().step_timeout(Duration::from_secs(5)).bind().unwrap();

@@ -23,7 +23,12 @@ pub struct GenericController {
 
 impl Default for GenericController {
     fn default() -> Self {
-        GenericController { action: unconfigured(), observation: unconfigured(), action_name: String::new(), input: None }
+        GenericController {
+            action: unconfigured(),
+            observation: unconfigured(),
+            action_name: String::new(),
+            input: None,
+        }
     }
 }
 

@@ -221,3 +221,25 @@ impl RawEngine {
         }
     }
 }
+
+/// A raw engine that has sent its Hello for `ids` and got the Welcome.
+pub fn raw_welcomed(addr: std::net::SocketAddr, ids: &[&str]) -> RawEngine {
+    let mut e = RawEngine::connect(addr);
+    e.send(Message::Hello(RawEngine::hello(ids)));
+    assert!(matches!(e.recv(), Some(Message::Welcome(_))));
+    e
+}
+
+/// Reports agent "0" idle, tick after tick, until a reply resets it; returns the next seq.
+pub fn idle_until_reset(e: &mut RawEngine) -> u64 {
+    let mut seq = 0;
+    loop {
+        e.send(Message::Tick(Tick { seq, agents: vec![RawEngine::state("0", AgentStatus::Idle, 0.0)] }));
+        seq += 1;
+        match e.recv() {
+            Some(Message::Reply(r)) if matches!(r.commands[0].command, Command::Reset { .. }) => return seq,
+            Some(Message::Reply(_)) => continue,
+            other => panic!("expected a reply, got {other:?}"),
+        }
+    }
+}
