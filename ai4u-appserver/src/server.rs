@@ -201,6 +201,7 @@ pub(crate) async fn accept_loop(
     shared: Arc<Shared>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    let mut tasks = tokio::task::JoinSet::new();
     loop {
         tokio::select! {
             r = listener.accept() => match r {
@@ -208,21 +209,30 @@ pub(crate) async fn accept_loop(
                     let _ = stream.set_nodelay(true);
                     let shared = shared.clone();
                     let conn_id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-                    tokio::spawn(async move {
+                    let shutdown = shutdown.clone();
+                    tasks.spawn(async move {
                         let (r, w) = stream.into_split();
-                        let end = serve_connection(r, w, shared, conn_id).await;
+                        let end = serve_connection(r, w, shared, conn_id, shutdown).await;
                         if end.is_failure() {
                             eprintln!("ai4u: engine connection from {peer} closed: {}", escape_log(&end.to_string()));
                         }
                     });
+                    // Forget finished connections, so the set holds only live ones.
+                    while tasks.try_join_next().is_some() {}
                 }
                 // Out of file descriptors and the like: keep serving the others.
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             },
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => break,
         }
     }
+    // Give every connection a moment to tell its engine why it ends (Error), rather than
+    // have the runtime's end cut them.
+    let _ = tokio::time::timeout(Duration::from_secs(1), async { while tasks.join_next().await.is_some() {} }).await;
 }
+
+/// What an engine is told when the controller goes away under it.
+const SHUTDOWN_REASON: &str = "the controller shut down";
 
 /// Registration of this connection's agents; released (and daemons told) on drop.
 struct Registration {
@@ -312,7 +322,13 @@ fn lost(e: WireError) -> ConnectionEnd {
     ConnectionEnd::Lost(e.to_string())
 }
 
-async fn serve_connection<R, W>(r: R, w: W, shared: Arc<Shared>, conn_id: u64) -> ConnectionEnd
+async fn serve_connection<R, W>(
+    r: R,
+    w: W,
+    shared: Arc<Shared>,
+    conn_id: u64,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> ConnectionEnd
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -334,7 +350,14 @@ where
     let hello_limits = Limits { max_frame_len: opts.limits.max_frame_len.min(opts.max_hello_len), ..opts.limits };
     let mut reader = AsyncFrameReader::new(r, hello_limits);
 
-    let hello = match tokio::time::timeout(opts.handshake_timeout, reader.read_message()).await {
+    let first = tokio::select! {
+        r = tokio::time::timeout(opts.handshake_timeout, reader.read_message()) => r,
+        _ = shutdown.changed() => {
+            let _ = writer.write_message(&Message::Error { reason: SHUTDOWN_REASON.into() }).await;
+            return ConnectionEnd::Shutdown;
+        }
+    };
+    let hello = match first {
         Err(_) => {
             let reason = format!(
                 "no Hello within {:.1} s of connecting (ServerOptions::handshake_timeout)",
@@ -444,7 +467,7 @@ where
         ids,
         next_seq: 0,
     };
-    let end = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons).await;
+    let end = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons, &mut shutdown).await;
     registration.reason = end.to_string();
     end
 }
@@ -485,6 +508,7 @@ impl Session {
         cmd_rx: &mut UnboundedReceiver<ConnCmd>,
         index: &HashMap<String, usize>,
         daemons: &[Sender<DaemonMsg>],
+        shutdown: &mut tokio::sync::watch::Receiver<bool>,
     ) -> ConnectionEnd
     where
         R: AsyncRead + Unpin,
@@ -498,12 +522,16 @@ impl Session {
                 // Read even while a tick is open: an engine that dies while the controller
                 // thinks must be noticed now, not at the next command.
                 msg = reader.read_message() => Event::Message(msg),
+                _ = shutdown.changed() => Event::Command(None),
                 _ = sleep_until(hold), if hold.is_some() => Event::HoldExpired,
             };
             match event {
                 Event::Command(Some(c)) => self.on_command(c),
-                // All daemons gone: the server is shutting down.
-                Event::Command(None) => return ConnectionEnd::Shutdown,
+                // The server is shutting down (or every daemon is gone): say so, never a bare close.
+                Event::Command(None) => {
+                    let _ = writer.write_message(&Message::Error { reason: SHUTDOWN_REASON.into() }).await;
+                    return ConnectionEnd::Shutdown;
+                }
                 Event::HoldExpired => {
                     if let Some(t) = &mut self.tick {
                         t.hold_until = None;
