@@ -1,0 +1,143 @@
+//! Headless engines started in this process: the SampleScene or the echo scene of
+//! `ai4u-sim`, one thread per instance, each connecting over loopback TCP like any engine.
+
+use ai4u_core::engine::{DecisionDefaults, EngineError, Scene};
+use ai4u_core::value::{Field, Value};
+use ai4u_core::wire::{AgentInfo, Mode};
+use ai4u_sim::{EchoConfig, EchoScene, RunSummary, SampleScene, SceneConfig};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SceneKind {
+    Sample,
+    Echo { width: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineSpec {
+    pub kind: SceneKind,
+    pub instances: usize,
+    pub agents: usize,
+    pub seed: u64,
+    pub max_steps: u32,
+    pub frame_skip: u32,
+    pub token: Option<String>,
+    pub mode: Mode,
+}
+
+/// Renames agents so several instances can serve one appserver (ids `offset..offset+K`
+/// instead of every instance claiming `0..K`), and lets tests stop the engine abruptly.
+struct Hosted<S> {
+    inner: S,
+    offset: usize,
+    killed: Arc<AtomicBool>,
+}
+
+impl<S> Hosted<S> {
+    fn check_alive(&self) {
+        if self.killed.load(Ordering::Relaxed) {
+            // Unwinding ends the engine thread and drops its socket, as a crash would;
+            // resume_unwind skips the panic hook, so nothing is printed.
+            std::panic::resume_unwind(Box::new("engine killed"));
+        }
+    }
+}
+
+impl<S: Scene> Scene for Hosted<S> {
+    fn agents(&self) -> Vec<AgentInfo> {
+        let mut agents = self.inner.agents();
+        for (k, a) in agents.iter_mut().enumerate() {
+            a.id = (self.offset + k).to_string();
+        }
+        agents
+    }
+    fn reset_agent(&mut self, agent: usize, fields: &[Field]) {
+        self.check_alive();
+        self.inner.reset_agent(agent, fields)
+    }
+    fn act(&mut self, agent: usize, name: &str, args: &[Value], fields: &[Field]) {
+        self.inner.act(agent, name, args, fields)
+    }
+    fn step_physics(&mut self) {
+        self.check_alive();
+        self.inner.step_physics()
+    }
+    fn frame_reward(&mut self, agent: usize) -> f32 {
+        self.inner.frame_reward(agent)
+    }
+    fn is_done(&self, agent: usize) -> bool {
+        self.inner.is_done(agent)
+    }
+    fn observe(&self, agent: usize, out: &mut Vec<Field>) {
+        self.inner.observe(agent, out)
+    }
+    fn begin_decision(&mut self, agent: usize) {
+        self.inner.begin_decision(agent)
+    }
+}
+
+pub type EngineThread = JoinHandle<Result<RunSummary, EngineError>>;
+
+/// The running instances.
+pub struct Engines {
+    pub threads: Vec<EngineThread>,
+    killed: Arc<AtomicBool>,
+}
+
+impl Engines {
+    pub fn spawn(addr: &str, spec: &EngineSpec) -> Engines {
+        let killed = Arc::new(AtomicBool::new(false));
+        let threads = (0..spec.instances)
+            .map(|i| {
+                let mut opts = ai4u_sim::engine_options(addr);
+                opts.token = spec.token.clone();
+                opts.mode = spec.mode;
+                opts.connect_timeout = Duration::from_secs(10);
+                let defaults = DecisionDefaults { frame_skip: spec.frame_skip.max(1), repeat_action: true };
+                let offset = i * spec.agents;
+                let killed = killed.clone();
+                let (kind, agents, max_steps) = (spec.kind, spec.agents, spec.max_steps);
+                // Instances differ unless reset with explicit seeds.
+                let seed = spec.seed.wrapping_add(i as u64);
+                std::thread::Builder::new()
+                    .name(format!("ai4u-sim-{i}"))
+                    .spawn(move || match kind {
+                        SceneKind::Sample => {
+                            let inner = SampleScene::new(SceneConfig { agents, max_steps, seed });
+                            ai4u_sim::run_scene(&opts, Hosted { inner, offset, killed }, defaults).map(|r| r.0)
+                        }
+                        SceneKind::Echo { width } => {
+                            let inner = EchoScene::new(EchoConfig { agents, width, max_steps });
+                            ai4u_sim::run_scene(&opts, Hosted { inner, offset, killed }, defaults).map(|r| r.0)
+                        }
+                    })
+                    .expect("cannot start an ai4u-sim engine thread")
+            })
+            .collect();
+        Engines { threads, killed }
+    }
+
+    /// Makes every instance drop its connection at its next frame, as a crashed engine does.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Relaxed);
+    }
+
+    /// The error of the first instance that has already ended with one, if any.
+    pub fn failure(&mut self) -> Option<EngineError> {
+        let mut i = 0;
+        while i < self.threads.len() {
+            if self.threads[i].is_finished() {
+                let t = self.threads.remove(i);
+                match t.join() {
+                    Ok(Err(e)) => return Some(e),
+                    Ok(Ok(_)) | Err(_) => continue,
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+}
