@@ -9,7 +9,7 @@ use crate::errors::{self, usage};
 use crate::py_controller::PyController;
 use crate::spaces::{from_desc, to_desc};
 use crate::wait::Worker;
-use ai4u_appserver::{AppServer, ControllerHandle, Env, Info, ParallelEnv, VecEnv};
+use ai4u_appserver::{AppServer, ControllerHandle, Info, ParallelEnv, VecEnv};
 use ai4u_controllers::{Controller, GenericController, SampleSceneController};
 use ai4u_core::spaces::{Sample, Space};
 use ai4u_core::value::Field;
@@ -196,7 +196,7 @@ impl Server {
     fn single(&self, index: usize, info: bool) -> PyResult<Agent> {
         let h = self.handle(index)?.clone();
         let (action, obs) = (h.action_space().clone(), h.observation_space().clone());
-        Ok(Agent { worker: Worker::new(&format!("ai4u-py-{}", h.id()), h), action, obs, info })
+        Ok(Agent { waiter: Worker::new(&format!("ai4u-py-{}", h.id()), ()), handle: h, action, obs, info })
     }
 
     #[pyo3(signature = (info=false))]
@@ -240,7 +240,10 @@ impl Server {
 /// One agent, for `ai4u_rs.Env`.
 #[pyclass(module = "ai4u_rs._core")]
 pub struct Agent {
-    worker: Worker<ControllerHandle>,
+    handle: ControllerHandle,
+    /// Waits on the handle's answers so this thread can wait interruptibly. Requests go
+    /// to the daemon straight from the calling thread: one thread hop fewer per step.
+    waiter: Worker<()>,
     action: Space,
     obs: Space,
     info: bool,
@@ -256,13 +259,20 @@ impl Agent {
         options: Option<Bound<'py, PyAny>>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
         let fields = py_to_fields(options.as_ref())?;
-        let (obs, info) = self.worker.call(py, move |h| Env::reset(h, seed, fields))?.map_err(errors::app)?;
+        let mut fields = fields.unwrap_or_default();
+        if let Some(seed) = seed {
+            fields.retain(|f| f.name != "seed");
+            fields.push(Field::new("seed", seed as i64));
+        }
+        let pending = self.handle.send_reset(fields).map_err(errors::app)?;
+        let (obs, info) = self.waiter.call(py, move |_| pending.wait())?.map_err(errors::app)?;
         Ok((sample_to_py(py, &self.obs, obs)?, info_to_py(py, info, self.info)?))
     }
 
     fn step<'py>(&self, py: Python<'py>, action: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyTuple>> {
         let action = py_to_sample(&self.action, action)?;
-        let r = self.worker.call(py, move |h| h.request_step(&action))?.map_err(errors::app)?;
+        let pending = self.handle.send_step(action).map_err(errors::app)?;
+        let r = self.waiter.call(py, move |_| pending.wait())?.map_err(errors::app)?;
         let obs = sample_to_py(py, &self.obs, r.obs)?;
         let info = info_to_py(py, r.info, self.info)?;
         (obs, r.reward as f64, r.terminated, r.truncated, info).into_pyobject(py)
@@ -270,7 +280,8 @@ impl Agent {
 
     /// Tells the engine this agent is done.
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        self.worker.call(py, |h| h.stop())?.map_err(errors::app)
+        let h = self.handle.clone();
+        self.waiter.call(py, move |_| h.stop())?.map_err(errors::app)
     }
 }
 
