@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gymnasium
 
-from ._core import Ai4uError, Ai4uTimeoutError, DisconnectedError, RefusedError, UsageError
+from ._core import Engine, Ai4uError, Ai4uTimeoutError, DisconnectedError, RefusedError, UsageError
 from .controller import Controller
 from .env import Env
 from .spaces import from_desc, to_desc
@@ -19,6 +19,7 @@ __all__ = [
     "Ai4uTimeoutError",
     "Controller",
     "DisconnectedError",
+    "Engine",
     "Env",
     "ParallelEnv",
     "RefusedError",

@@ -141,3 +141,66 @@ impl Engines {
         None
     }
 }
+
+/// Headless engines started from Python toward any address, as a separate engine program
+/// would be (for setups and tests that wait for an engine to connect).
+#[pyo3::pyclass(module = "ai4u_rs._core")]
+pub struct Engine {
+    engines: Engines,
+}
+
+#[pyo3::pymethods]
+impl Engine {
+    #[new]
+    #[pyo3(signature = (address, scene="samplescene", *, instances=1, agents=1, seed=0, max_steps=1000, frame_skip=4,
+        width=4, token=None, mode="lockstep"))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        address: &str,
+        scene: &str,
+        instances: usize,
+        agents: usize,
+        seed: u64,
+        max_steps: u32,
+        frame_skip: u32,
+        width: usize,
+        token: Option<String>,
+        mode: &str,
+    ) -> pyo3::PyResult<Engine> {
+        let kind = match scene {
+            "samplescene" => SceneKind::Sample,
+            "echo" => SceneKind::Echo { width },
+            other => return Err(crate::errors::usage(format!("no built-in scene `{other}` (samplescene, echo)"))),
+        };
+        let mode = match mode {
+            "lockstep" => Mode::Lockstep,
+            "realtime" => Mode::Realtime,
+            other => return Err(crate::errors::usage(format!("mode must be `lockstep` or `realtime`, not `{other}`"))),
+        };
+        if instances == 0 || agents == 0 {
+            return Err(crate::errors::usage("a scene needs at least one instance and one agent"));
+        }
+        let spec = EngineSpec { kind, instances, agents, seed, max_steps, frame_skip, token, mode };
+        Ok(Engine { engines: Engines::spawn(address, &spec) })
+    }
+
+    /// True while any instance still runs.
+    #[getter]
+    fn running(&self) -> bool {
+        self.engines.threads.iter().any(|t| !t.is_finished())
+    }
+
+    /// Raises the error of an instance that has ended with one (a refused handshake, a
+    /// controller that never came), if any.
+    fn check(&mut self) -> pyo3::PyResult<()> {
+        match self.engines.failure() {
+            Some(e) => Err(crate::errors::engine(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// Drops every instance's connection at its next frame, as a crash would.
+    fn kill(&self) {
+        self.engines.kill()
+    }
+}

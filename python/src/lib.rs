@@ -37,6 +37,7 @@ fn space_contains(desc: &Bound<'_, PyAny>, x: &Bound<'_, PyAny>) -> PyResult<boo
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
+    m.add_class::<engines::Engine>()?;
     m.add_class::<session::Server>()?;
     m.add_class::<session::Agent>()?;
     m.add_class::<session::VecAgents>()?;

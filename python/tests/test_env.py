@@ -84,3 +84,39 @@ def test_close_twice_is_allowed():
     env = ai4u_rs.Env("samplescene")
     env.close()
     env.close()
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_waits_for_an_engine_that_connects():
+    port = _free_port()
+    # The engine keeps trying to connect until the environment listens.
+    engine = ai4u_rs.Engine(f"127.0.0.1:{port}", "samplescene", token="t")
+    env = ai4u_rs.Env(port=port, token="t", connect_timeout=20)
+    try:
+        assert env.address == f"127.0.0.1:{port}"
+        obs, _ = env.reset(seed=2)
+        assert obs["vision"].shape == (10, 10, 1)
+        env.step(env.action_space.sample())
+    finally:
+        env.close()
+    engine.check()
+
+
+def test_vector_env_waits_for_engines_with_its_ids():
+    port = _free_port()
+    engine = ai4u_rs.Engine(f"127.0.0.1:{port}", "samplescene", agents=3)
+    env = ai4u_rs.VectorEnv(ids=["0", "1", "2"], port=port, connect_timeout=20)
+    try:
+        obs, _ = env.reset(seed=0)
+        assert obs["array"].shape == (3, 7)
+        env.step(env.action_space.sample())
+    finally:
+        env.close()
+    engine.check()
