@@ -25,7 +25,10 @@ def _fold_infos(infos: list[dict] | None) -> dict:
         for k, v in info.items():
             if k not in out:
                 sample = np.asarray(v)
-                out[k] = np.zeros((n, *sample.shape), dtype=sample.dtype) if sample.dtype != object else np.empty(n, object)
+                if sample.dtype.kind in "OSU":
+                    out[k] = np.empty(n, dtype=object)
+                else:
+                    out[k] = np.zeros((n, *sample.shape), dtype=sample.dtype)
                 out["_" + k] = np.zeros(n, dtype=bool)
             out[k][i] = v
             out["_" + k][i] = True

@@ -33,12 +33,22 @@ pub struct EngineSpec {
 struct Hosted<S> {
     inner: S,
     offset: usize,
-    killed: Arc<AtomicBool>,
+    faults: Arc<Faults>,
+}
+
+/// What tests can do to a running engine.
+#[derive(Default)]
+struct Faults {
+    killed: AtomicBool,
+    stalled: AtomicBool,
 }
 
 impl<S> Hosted<S> {
     fn check_alive(&self) {
-        if self.killed.load(Ordering::Relaxed) {
+        while self.faults.stalled.load(Ordering::Relaxed) && !self.faults.killed.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        if self.faults.killed.load(Ordering::Relaxed) {
             // Unwinding ends the engine thread and drops its socket, as a crash would;
             // resume_unwind skips the panic hook, so nothing is printed.
             std::panic::resume_unwind(Box::new("engine killed"));
@@ -84,12 +94,12 @@ pub type EngineThread = JoinHandle<Result<RunSummary, EngineError>>;
 /// The running instances.
 pub struct Engines {
     pub threads: Vec<EngineThread>,
-    killed: Arc<AtomicBool>,
+    faults: Arc<Faults>,
 }
 
 impl Engines {
     pub fn spawn(addr: &str, spec: &EngineSpec) -> Engines {
-        let killed = Arc::new(AtomicBool::new(false));
+        let faults = Arc::new(Faults::default());
         let threads = (0..spec.instances)
             .map(|i| {
                 let mut opts = ai4u_sim::engine_options(addr);
@@ -98,7 +108,7 @@ impl Engines {
                 opts.connect_timeout = Duration::from_secs(10);
                 let defaults = DecisionDefaults { frame_skip: spec.frame_skip.max(1), repeat_action: true };
                 let offset = i * spec.agents;
-                let killed = killed.clone();
+                let faults = faults.clone();
                 let (kind, agents, max_steps) = (spec.kind, spec.agents, spec.max_steps);
                 // Instances differ unless reset with explicit seeds.
                 let seed = spec.seed.wrapping_add(i as u64);
@@ -107,22 +117,27 @@ impl Engines {
                     .spawn(move || match kind {
                         SceneKind::Sample => {
                             let inner = SampleScene::new(SceneConfig { agents, max_steps, seed });
-                            ai4u_sim::run_scene(&opts, Hosted { inner, offset, killed }, defaults).map(|r| r.0)
+                            ai4u_sim::run_scene(&opts, Hosted { inner, offset, faults }, defaults).map(|r| r.0)
                         }
                         SceneKind::Echo { width } => {
                             let inner = EchoScene::new(EchoConfig { agents, width, max_steps });
-                            ai4u_sim::run_scene(&opts, Hosted { inner, offset, killed }, defaults).map(|r| r.0)
+                            ai4u_sim::run_scene(&opts, Hosted { inner, offset, faults }, defaults).map(|r| r.0)
                         }
                     })
                     .expect("cannot start an ai4u-sim engine thread")
             })
             .collect();
-        Engines { threads, killed }
+        Engines { threads, faults }
     }
 
     /// Makes every instance drop its connection at its next frame, as a crashed engine does.
     pub fn kill(&self) {
-        self.killed.store(true, Ordering::Relaxed);
+        self.faults.killed.store(true, Ordering::Relaxed);
+    }
+
+    /// Makes every instance hang at its next frame (until killed), as a stalled engine does.
+    pub fn stall(&self) {
+        self.faults.stalled.store(true, Ordering::Relaxed);
     }
 
     /// The error of the first instance that has already ended with one, if any.
@@ -202,5 +217,10 @@ impl Engine {
     /// Drops every instance's connection at its next frame, as a crash would.
     fn kill(&self) {
         self.engines.kill()
+    }
+
+    /// Makes every instance hang at its next frame, until killed.
+    fn stall(&self) {
+        self.engines.stall()
     }
 }

@@ -225,6 +225,11 @@ impl Server {
         self.engines.as_ref().map(Engines::kill).ok_or_else(|| usage("this server started no engines"))
     }
 
+    /// Makes the in-process engines hang at their next frame (until killed).
+    fn stall_engines(&self) -> PyResult<()> {
+        self.engines.as_ref().map(Engines::stall).ok_or_else(|| usage("this server started no engines"))
+    }
+
     /// Drops this server's handles; the appserver shuts down once every view is closed too.
     fn close(&mut self) {
         self.handles.clear();

@@ -51,6 +51,31 @@ def test_stopped_engine_is_a_disconnect():
         env.close()
 
 
+def test_stalled_engine_is_a_step_timeout():
+    env = ai4u_rs.Env("samplescene", step_timeout=0.5)
+    try:
+        env.reset(seed=0)
+        env._server.stall_engines()
+        with pytest.raises(
+            ai4u_rs.Ai4uTimeoutError, match=r"^agent `0`: no answer from the engine within 0\.5 s while waiting for "
+        ):
+            for _ in range(3):
+                env.step(np.zeros(4, np.float32))
+    finally:
+        env._server.kill_engines()
+        env.close()
+
+
+def test_port_in_use():
+    first = ai4u_rs.Env("samplescene")
+    try:
+        port = first.address.rsplit(":", 1)[1]
+        with pytest.raises(ai4u_rs.Ai4uError, match=f"^cannot listen on 127.0.0.1:{port}: "):
+            ai4u_rs.Env("samplescene", port=int(port))
+    finally:
+        first.close()
+
+
 def test_bad_action_is_a_usage_error_and_the_env_goes_on(sample_env):
     sample_env.reset(seed=0)
     with pytest.raises(ai4u_rs.UsageError, match="is not in the action space"):
