@@ -3,7 +3,8 @@
     python bench/bench_step.py [--seconds 2] [--width 8] [--scene echo|samplescene] [--pinning none|core0|both]
 
 The engine is in-process (``ai4u-sim``'s echo scene by default: no physics, so the figures
-are the stack's own), lockstep, frame skip 1, no episode limit. "Rust" is
+are the stack's own), lockstep, frame skip 1, no episode limit (an episode that ends anyway
+is reset, on both sides). "Rust" is
 ``ai4u_rs._core.rust_step_rate``: the same appserver, controller and engine driven by a
 Rust loop that never enters Python. Each case is measured twice, alternating, and the
 better figure of each side is kept. Printed, never asserted.
@@ -36,15 +37,24 @@ def rate(seconds: float, warm: int, step) -> float:
 
 def python_env(a) -> float:
     env = ai4u_rs.Env(a.scene, width=a.width, frame_skip=1, max_steps=0, info=False)
+    env.action_space.seed(1)
     action = env.action_space.sample()
     env.reset(seed=0)
-    r = rate(a.seconds, 200, lambda: env.step(action))
+
+    def step():
+        # Episodes can end (the SampleScene agent may walk off); both sides then reset.
+        _, _, term, trunc, _ = env.step(action)
+        if term or trunc:
+            env.reset()
+
+    r = rate(a.seconds, 200, step)
     env.close()
     return r
 
 
 def python_vector(a, n: int) -> float:
     env = ai4u_rs.VectorEnv(n, a.scene, width=a.width, frame_skip=1, max_steps=0)
+    env.single_action_space.seed(1)
     actions = np.stack([env.single_action_space.sample()] * n)
     env.reset(seed=0)
     r = rate(a.seconds, 50, lambda: env.step(actions))

@@ -47,7 +47,14 @@ fn measure(scene: SceneKind, agents: usize, seconds: f64) -> ai4u_appserver::Res
     if agents == 1 {
         let h = &handles[0];
         h.request_reset(vec![])?;
-        let r = rate(seconds, 200, || h.request_step(&action).map(drop))?;
+        // Episodes can end (the SampleScene agent may walk off); both sides then reset.
+        let r = rate(seconds, 200, || {
+            let s = h.request_step(&action)?;
+            if s.terminated || s.truncated {
+                h.request_reset(vec![])?;
+            }
+            Ok(())
+        })?;
         h.stop()?;
         return Ok(r);
     }
