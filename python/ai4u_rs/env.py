@@ -15,7 +15,8 @@ __all__ = ["Env"]
 class Env(gymnasium.Env):
     """One agent of an ai4u engine as a Gymnasium environment.
 
-    Engine source: with ``scene="samplescene"`` (or ``"echo"``) a headless engine starts
+    Engine source: with ``scene="samplescene"`` (or ``"samplescene-image"``, its vision as a
+    uint8 camera image, or ``"echo"``) a headless engine starts
     in this process on a free port; without ``scene`` the environment listens on
     ``host:port`` (default 127.0.0.1:8080) and waits up to ``connect_timeout`` seconds for
     an engine (Unity Play, a Godot scene, ``ai4u-sim``) to configure agent ``agent_id``.

@@ -71,10 +71,6 @@ fn measure(scene: SceneKind, agents: usize, seconds: f64) -> ai4u_appserver::Res
 #[pyfunction]
 #[pyo3(signature = (scene="echo", agents=1, seconds=2.0, width=8))]
 pub fn rust_step_rate(py: Python<'_>, scene: &str, agents: usize, seconds: f64, width: usize) -> PyResult<f64> {
-    let kind = match scene {
-        "echo" => SceneKind::Echo { width },
-        "samplescene" => SceneKind::Sample,
-        other => return Err(errors::usage(format!("no built-in scene `{other}`"))),
-    };
+    let kind = SceneKind::parse(scene, width)?;
     py.detach(|| measure(kind, agents.max(1), seconds)).map_err(errors::app)
 }

@@ -2,7 +2,7 @@
 //! `ai4u-sim`, one thread per instance, each connecting over loopback TCP like any engine.
 
 use ai4u_core::engine::{DecisionDefaults, EngineError, Scene};
-use ai4u_core::value::{Field, Value};
+use ai4u_core::value::{Field, Image, Value, ValueKind};
 use ai4u_core::wire::{AgentInfo, Mode};
 use ai4u_sim::{EchoConfig, EchoScene, RunSummary, SampleScene, SceneConfig};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,7 +13,24 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SceneKind {
     Sample,
-    Echo { width: usize },
+    /// The SampleScene with its vision grid sent as a raw uint8 image, as a camera is.
+    SampleImage,
+    Echo {
+        width: usize,
+    },
+}
+
+impl SceneKind {
+    pub fn parse(name: &str, width: usize) -> pyo3::PyResult<SceneKind> {
+        match name {
+            "samplescene" => Ok(SceneKind::Sample),
+            "samplescene-image" => Ok(SceneKind::SampleImage),
+            "echo" => Ok(SceneKind::Echo { width }),
+            other => {
+                Err(crate::errors::usage(format!("no built-in scene `{other}` (samplescene, samplescene-image, echo)")))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +51,20 @@ struct Hosted<S> {
     inner: S,
     offset: usize,
     faults: Arc<Faults>,
+    /// Send the `vision` float grid as a raw u8 image (declared as an image input).
+    vision_image: bool,
+}
+
+fn as_image(v: &mut Value) {
+    if let Value::FloatArray { shape, data } = v {
+        if let [h, w, c] = shape[..] {
+            // The grid holds object codes 0..=255, so the cast is exact.
+            let bytes = data.iter().map(|&x| x as u8).collect();
+            if let Ok(img) = Image::raw_u8(w, h, c, bytes) {
+                *v = Value::Image(img);
+            }
+        }
+    }
 }
 
 /// What tests can do to a running engine.
@@ -61,6 +92,9 @@ impl<S: Scene> Scene for Hosted<S> {
         let mut agents = self.inner.agents();
         for (k, a) in agents.iter_mut().enumerate() {
             a.id = (self.offset + k).to_string();
+            if self.vision_image {
+                a.metadata.inputs.iter_mut().filter(|i| i.name == "vision").for_each(|i| i.kind = ValueKind::Image);
+            }
         }
         agents
     }
@@ -82,7 +116,11 @@ impl<S: Scene> Scene for Hosted<S> {
         self.inner.is_done(agent)
     }
     fn observe(&self, agent: usize, out: &mut Vec<Field>) {
-        self.inner.observe(agent, out)
+        let first = out.len();
+        self.inner.observe(agent, out);
+        if self.vision_image {
+            out[first..].iter_mut().filter(|f| f.name == "vision").for_each(|f| as_image(&mut f.value));
+        }
     }
     fn begin_decision(&mut self, agent: usize) {
         self.inner.begin_decision(agent)
@@ -115,13 +153,16 @@ impl Engines {
                 std::thread::Builder::new()
                     .name(format!("ai4u-sim-{i}"))
                     .spawn(move || match kind {
-                        SceneKind::Sample => {
+                        SceneKind::Sample | SceneKind::SampleImage => {
                             let inner = SampleScene::new(SceneConfig { agents, max_steps, seed });
-                            ai4u_sim::run_scene(&opts, Hosted { inner, offset, faults }, defaults).map(|r| r.0)
+                            let vision_image = kind == SceneKind::SampleImage;
+                            let scene = Hosted { inner, offset, faults, vision_image };
+                            ai4u_sim::run_scene(&opts, scene, defaults).map(|r| r.0)
                         }
                         SceneKind::Echo { width } => {
                             let inner = EchoScene::new(EchoConfig { agents, width, max_steps });
-                            ai4u_sim::run_scene(&opts, Hosted { inner, offset, faults }, defaults).map(|r| r.0)
+                            let scene = Hosted { inner, offset, faults, vision_image: false };
+                            ai4u_sim::run_scene(&opts, scene, defaults).map(|r| r.0)
                         }
                     })
                     .expect("cannot start an ai4u-sim engine thread")
@@ -182,11 +223,7 @@ impl Engine {
         token: Option<String>,
         mode: &str,
     ) -> pyo3::PyResult<Engine> {
-        let kind = match scene {
-            "samplescene" => SceneKind::Sample,
-            "echo" => SceneKind::Echo { width },
-            other => return Err(crate::errors::usage(format!("no built-in scene `{other}` (samplescene, echo)"))),
-        };
+        let kind = SceneKind::parse(scene, width)?;
         let mode = match mode {
             "lockstep" => Mode::Lockstep,
             "realtime" => Mode::Realtime,

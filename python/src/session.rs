@@ -125,11 +125,7 @@ impl Server {
         let mut engines = match scene {
             None => None,
             Some(name) => {
-                let kind = match name {
-                    "samplescene" => SceneKind::Sample,
-                    "echo" => SceneKind::Echo { width },
-                    other => return Err(usage(format!("no built-in scene `{other}` (samplescene, echo)"))),
-                };
+                let kind = SceneKind::parse(name, width)?;
                 if instances == 0 || agents == 0 {
                     return Err(usage("a scene needs at least one instance and one agent"));
                 }

@@ -120,3 +120,20 @@ def test_vector_env_waits_for_engines_with_its_ids():
     finally:
         env.close()
     engine.check()
+
+
+def test_camera_images_arrive_as_uint8_hwc_arrays():
+    # The same scene with its vision grid sent as a raw uint8 image, as a camera sensor is.
+    cam = ai4u_rs.Env("samplescene-image")
+    grid = ai4u_rs.Env("samplescene")
+    try:
+        assert cam.observation_space["vision"] == gymnasium.spaces.Box(0, 255, (10, 10, 1), np.uint8)
+        obs, info = cam.reset(seed=4)
+        assert obs["vision"].dtype == np.uint8 and obs["vision"].shape == (10, 10, 1)
+        assert info["vision"].dtype == np.uint8 and info["vision"].shape == (10, 10, 1)
+        assert obs in cam.observation_space
+        ref, _ = grid.reset(seed=4)
+        np.testing.assert_array_equal(obs["vision"], ref["vision"].astype(np.uint8))
+    finally:
+        cam.close()
+        grid.close()
