@@ -259,8 +259,9 @@ impl Agent {
         seed: Option<u64>,
         options: Option<Bound<'py, PyAny>>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyDict>)> {
-        let fields = py_to_fields(options.as_ref())?;
-        let mut fields = fields.unwrap_or_default();
+        // The fields `Env::reset` would build; built here because the request is sent
+        // without waiting (the waiter waits).
+        let mut fields = py_to_fields(options.as_ref())?.unwrap_or_default();
         if let Some(seed) = seed {
             fields.retain(|f| f.name != "seed");
             fields.push(Field::new("seed", seed as i64));
