@@ -57,7 +57,7 @@ fi
 cargo build --quiet -p ai4u-cli --bin ai4u && export AI4U_BIN="$ROOT/target/debug/ai4u"
 
 # ---------------------------------------------------------------- C# and Godot
-for suite in csharp godot; do
+for suite in csharp godot python; do
   script="tests/$suite/run.sh"
   if [ ! -f "$script" ]; then
     echo "missing $script"; record "$suite" 0 1; continue
