@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from typing import Any, Sequence
 
 from pettingzoo import ParallelEnv as _PzParallelEnv
@@ -88,9 +87,7 @@ class ParallelEnv(_PzParallelEnv):
         return from_desc(self._par.action_space(agent))
 
     def reset(self, seed: int | None = None, options: dict | None = None):
-        if options:
-            warnings.warn("reset options are not forwarded to engines by a ParallelEnv yet", stacklevel=2)
-        obs, infos = self._par.reset(seed, None)
+        obs, infos = self._par.reset(seed, options)
         self.agents = list(self._par.agents)
         return obs, infos
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -112,9 +111,7 @@ class VectorEnv(_GymVectorEnv):
                 raise ValueError("a VectorEnv takes one seed s (sub-environment i gets s + i) or [s, s+1, ...]")
             seed = seeds[0]
         super().reset(seed=None if seed is None else int(seed))
-        if options:
-            warnings.warn("reset options are not forwarded to engines by a VectorEnv yet", stacklevel=2)
-        obs, infos = self._agents.reset(None if seed is None else int(seed), None)
+        obs, infos = self._agents.reset(None if seed is None else int(seed), options)
         return obs, _fold_infos(infos)
 
     def step(self, actions):

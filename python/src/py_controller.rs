@@ -39,13 +39,17 @@ impl PyController {
         })
     }
 
-    fn spaces(&self) -> (Space, Space) {
-        self.spaces.clone().unwrap_or_else(|| {
-            let empty: Space = ai4u_core::spaces::DictSpace::new(Vec::<(String, Space)>::new())
+    /// The spaces, or empty dicts until the engine's metadata gave them.
+    fn spaces(&self) -> (&Space, &Space) {
+        static EMPTY: std::sync::LazyLock<Space> = std::sync::LazyLock::new(|| {
+            ai4u_core::spaces::DictSpace::new(Vec::<(String, Space)>::new())
                 .expect("an empty dict space is valid")
-                .into();
-            (empty.clone(), empty)
-        })
+                .into()
+        });
+        match &self.spaces {
+            Some((a, o)) => (a, o),
+            None => (&EMPTY, &EMPTY),
+        }
     }
 
     /// Void callbacks cannot return an error; a Python exception there stops the agent,
@@ -87,11 +91,11 @@ fn metadata_to_py<'py>(py: Python<'py>, m: &ModelMetadata) -> PyResult<Bound<'py
 }
 
 impl Controller for PyController {
-    fn action_space(&self) -> Space {
+    fn action_space(&self) -> &Space {
         self.spaces().0
     }
 
-    fn observation_space(&self) -> Space {
+    fn observation_space(&self) -> &Space {
         self.spaces().1
     }
 
@@ -129,7 +133,7 @@ impl Controller for PyController {
             return self.observation(state);
         }
         let space = self.observation_space();
-        self.call("reset_behavior", |py, m| py_to_sample(&space, &m.call1((state_to_py(py, state.clone())?,))?))
+        self.call("reset_behavior", |py, m| py_to_sample(space, &m.call1((state_to_py(py, state.clone())?,))?))
             .map_err(ControllerError::Observation)
     }
 
@@ -145,7 +149,7 @@ impl Controller for PyController {
         }
         let custom = if self.overrides("step_behavior") {
             self.call("step_behavior", |py, m| {
-                let out = m.call1((sample_to_py(py, &space, action.clone())?,))?;
+                let out = m.call1((sample_to_py(py, space, action.clone())?,))?;
                 if out.is_none() {
                     return Ok(None);
                 }
@@ -170,9 +174,9 @@ impl Controller for PyController {
     fn observation(&mut self, state: &State) -> Result<Sample> {
         let space = self.observation_space();
         if !self.overrides("observation") {
-            return convert::observe(&space, state);
+            return convert::observe(space, state);
         }
-        self.call("observation", |py, m| py_to_sample(&space, &m.call1((state_to_py(py, state.clone())?,))?))
+        self.call("observation", |py, m| py_to_sample(space, &m.call1((state_to_py(py, state.clone())?,))?))
             .map_err(ControllerError::Observation)
     }
 
