@@ -7,6 +7,7 @@
 //! target), and the agent waits for an engine to serve it again. A controller error ends
 //! only its agent. A [`Stop`] (Ctrl-C, SIGTERM) ends every agent's run, keeping what was done.
 
+use crate::live::Live;
 use ai4u_appserver::{AppError, ControllerHandle};
 use ai4u_controllers::samplescene::ScriptedPilot;
 use ai4u_controllers::Controller;
@@ -72,6 +73,9 @@ pub struct Report {
     pub stopped: bool,
     /// Agents whose run ended with an error, with the error.
     pub failed_agents: Vec<AgentFailure>,
+    /// The live figures per engine instance at the end (serve only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<crate::live::Figures>,
 }
 
 /// An agent whose run ended early because of an error of its own.
@@ -132,6 +136,7 @@ fn run_agent(
     policy: Policy,
     seed: Option<u64>,
     stop: &Stop,
+    live: Option<&Live>,
     on_episode: &(dyn Fn(&Episode) + Sync),
 ) -> AgentRun {
     let mut rng = spaces::rng(episode_seed(seed.unwrap_or(0), handle.id(), 0) as u64);
@@ -204,6 +209,9 @@ fn run_agent(
             run.checked += 1;
             ep.ret += r.reward as f64;
             ep.steps += 1;
+            if let Some(live) = live {
+                live.step(handle.id());
+            }
             let ended = r.ended();
             obs = r.obs;
             if ended {
@@ -216,8 +224,17 @@ fn run_agent(
         if !ended {
             break;
         }
+        // The engine went away: say so now, not when the reset that waits for it gives up.
+        let went_away = (ep.interrupted && !stop.is_set()).then(|| ep.reason.clone().unwrap_or_default());
+        if let Some(live) = live {
+            live.episode(&ep);
+        }
         on_episode(&ep);
         run.episodes.push(ep);
+        if let (Some(reason), None) = (went_away, waiting_since) {
+            println!("ai4u: agent {} waits for an engine ({reason})", handle.id());
+            waiting_since = Some(Instant::now());
+        }
     }
     run
 }
@@ -231,6 +248,19 @@ pub fn run(
     policy: Policy,
     seed: Option<u64>,
     stop: &Stop,
+    on_episode: &(dyn Fn(&Episode) + Sync),
+) -> Result<Report> {
+    run_live(handles, episodes, policy, seed, stop, None, on_episode)
+}
+
+/// [`run`], counting every step and episode into `live` as it happens.
+pub fn run_live(
+    handles: &[ControllerHandle],
+    episodes: u32,
+    policy: Policy,
+    seed: Option<u64>,
+    stop: &Stop,
+    live: Option<&Live>,
     on_episode: &(dyn Fn(&Episode) + Sync),
 ) -> Result<Report> {
     if policy == Policy::Scripted {
@@ -258,7 +288,7 @@ pub fn run(
             .iter()
             .map(|h| {
                 s.spawn(move || {
-                    let r = run_agent(h, episodes, policy, seed, stop, on_episode);
+                    let r = run_agent(h, episodes, policy, seed, stop, live, on_episode);
                     // Stop even after a failure, so the engine is not left waiting.
                     let _ = h.stop();
                     r
@@ -285,6 +315,7 @@ pub fn run(
         seconds,
         stopped: stop.is_set(),
         failed_agents: Vec::new(),
+        figures: live.map(Live::figures).unwrap_or_default(),
     };
     for (h, r) in handles.iter().zip(runs) {
         report.episodes.extend(r.episodes);

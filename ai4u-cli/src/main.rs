@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod drive;
+mod live;
 mod plugin_cmd;
 mod ports;
 
@@ -16,6 +17,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -153,6 +155,13 @@ struct ServeArgs {
     /// Where launched instances write their output (instance-<i>.log).
     #[arg(long, default_value = "ai4u-logs", requires = "engine")]
     log_dir: PathBuf,
+    /// Append live figures per engine instance (agent-steps/s, episodes, mean return of the
+    /// last 100) to this CSV every --metrics-every seconds.
+    #[arg(long, value_name = "FILE")]
+    metrics: Option<PathBuf>,
+    /// Seconds between two --metrics rows.
+    #[arg(long, default_value_t = 2.0)]
+    metrics_every: f64,
 }
 
 fn builtin(name: &str) -> Result<Box<dyn Controller>> {
@@ -271,15 +280,36 @@ fn serve(args: ServeArgs) -> Result<bool> {
     };
     drop(serving);
     println!("ai4u: {} agent(s) configured: {}", handles.len(), ids.join(", "));
-    let report = drive::run(&handles, args.episodes, policy, args.seed, &stop, &|e| {
-        let how = if e.interrupted {
-            format!("interrupted ({})", e.reason.as_deref().unwrap_or("?"))
-        } else if e.terminated {
-            "terminated".into()
-        } else {
-            "truncated".into()
-        };
-        println!("agent {} episode {}: return {:.3}, {} steps, {how}", e.agent, e.episode, e.ret, e.steps);
+    let groups = match &launcher {
+        Some((l, _)) => (0..l.spec().instances).map(|i| (format!("instance {i}"), l.spec().ids_of(i))).collect(),
+        None => vec![("engines".to_owned(), all_ids.clone())],
+    };
+    let live = live::Live::new(groups);
+    let reporting = AtomicBool::new(true);
+    let metrics = match &args.metrics {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening the metrics file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let report = std::thread::scope(|s| {
+        s.spawn(|| show_live(&live, &reporting, metrics, Duration::from_secs_f64(args.metrics_every.max(0.1))));
+        let r = drive::run_live(&handles, args.episodes, policy, args.seed, &stop, Some(&live), &|e| {
+            let how = if e.interrupted {
+                format!("interrupted ({})", e.reason.as_deref().unwrap_or("?"))
+            } else if e.terminated {
+                "terminated".into()
+            } else {
+                "truncated".into()
+            };
+            println!("agent {} episode {}: return {:.3}, {} steps, {how}", e.agent, e.episode, e.ret, e.steps);
+        });
+        reporting.store(false, std::sync::atomic::Ordering::SeqCst);
+        r
     })?;
     print!("{}", drive::summary(&report));
     for f in &report.failed_agents {
@@ -298,6 +328,44 @@ fn serve(args: ServeArgs) -> Result<bool> {
         return Ok(false);
     }
     Ok(report.failed_agents.is_empty())
+}
+
+/// The live display (on a terminal: one progress line per instance, on stderr) and the
+/// `--metrics` CSV rows, until `running` turns false; the last rows are written then.
+fn show_live(live: &live::Live, running: &AtomicBool, mut metrics: Option<std::fs::File>, every: Duration) {
+    use std::io::IsTerminal;
+    let bars = indicatif::MultiProgress::new();
+    let lines: Vec<indicatif::ProgressBar> = if std::io::stderr().is_terminal() {
+        live.figures().iter().map(|_| bars.add(indicatif::ProgressBar::new_spinner())).collect()
+    } else {
+        Vec::new()
+    };
+    if let Some(f) = metrics.as_mut() {
+        if f.metadata().map(|m| m.len() == 0).unwrap_or(false) {
+            let _ = writeln!(f, "{}", live::CSV_HEADER);
+        }
+    }
+    let mut next_row = Instant::now() + every;
+    loop {
+        let last = !running.load(std::sync::atomic::Ordering::SeqCst);
+        let figures = live.figures();
+        for (bar, f) in lines.iter().zip(&figures) {
+            bar.set_message(live::line(f));
+            bar.tick();
+        }
+        if let Some(file) = metrics.as_mut().filter(|_| last || Instant::now() >= next_row) {
+            for f in &figures {
+                let _ = writeln!(file, "{}", live::csv_row(f));
+            }
+            let _ = file.flush();
+            next_row = Instant::now() + every;
+        }
+        if last {
+            lines.iter().for_each(indicatif::ProgressBar::finish);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Binds the server; a taken port is reported with the process holding it when known.

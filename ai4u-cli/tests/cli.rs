@@ -259,6 +259,10 @@ fn serve_launches_four_instances_and_restarts_a_killed_one() {
         dir.0.to_str().unwrap(),
         "--report",
         path.to_str().unwrap(),
+        "--metrics",
+        dir.0.join("metrics.csv").to_str().unwrap(),
+        "--metrics-every",
+        "0.2",
     ]);
     let mut lines = out.lines();
     let seen = read_until(&mut lines, "ai4u: 8 agent(s) configured");
@@ -288,6 +292,17 @@ fn serve_launches_four_instances_and_restarts_a_killed_one() {
     assert!(!interrupted.is_empty() || waited, "{r}");
     // Each instance wrote its own log.
     assert!(std::fs::read_to_string(dir.0.join("instance-1.log")).unwrap().contains("ai4u-sim"));
+    // Live figures per instance: the CSV's last rows and the report agree with the run.
+    let csv = std::fs::read_to_string(dir.0.join("metrics.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert!(rows[0].starts_with("seconds,group,agents,agent_steps"), "{csv}");
+    for (i, row) in rows[rows.len() - 4..].iter().enumerate() {
+        let cols: Vec<&str> = row.split(',').collect();
+        assert_eq!((cols[1], cols[2], cols[5]), (format!("instance {i}").as_str(), "2", "24"), "{csv}");
+    }
+    let figures = r["figures"].as_array().unwrap();
+    assert_eq!(figures.len(), 4, "{r}");
+    assert_eq!(figures.iter().map(|f| f["episodes"].as_u64().unwrap()).sum::<u64>(), 96);
 }
 
 #[test]
