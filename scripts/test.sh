@@ -19,6 +19,10 @@ need_apt=()
 command -v mcs >/dev/null 2>&1 || need_apt+=(mono-devel)
 command -v nunit-console >/dev/null 2>&1 || need_apt+=(nunit)
 command -v godot3-server >/dev/null 2>&1 || need_apt+=(godot3-server)
+# Rendering tests: Godot 3 with a display, under Xvfb on Mesa's software GL.
+command -v godot3 >/dev/null 2>&1 || need_apt+=(godot3)
+command -v xvfb-run >/dev/null 2>&1 || need_apt+=(xvfb xauth)
+[ -e /usr/lib/x86_64-linux-gnu/dri/swrast_dri.so ] || need_apt+=(libgl1-mesa-dri)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "installing ${need_apt[*]}"

@@ -120,7 +120,11 @@ if [ -x "$AI4U_BIN" ]; then
   if start_controller "$TMP/serve.out" "$AI4U_BIN" serve --controller samplescene --ids 0,1 --port 0 \
       --episodes 2 --max-steps 300 --report "$REPORT"; then
     START=$(date +%s)
-    run_demo smoke 240 "--ai4u_port=$PORT" --ai4u_agents=2
+    # With the camera asked for: headless Godot renders nothing, and must say so once per sensor.
+    run_demo smoke 240 "--ai4u_port=$PORT" --ai4u_agents=2 --ai4u_camera=1
+    n_off=$(grep -c "camera sensor \`camera\` is off: this Godot renders nothing" "$TMP/smoke.godot")
+    [ "$n_off" = 2 ] && pass "smoke: a headless camera is reported once per agent" \
+      || fail "smoke: headless camera reported $n_off times, wanted 2"
     timeout 60 tail --pid="$CTL_PID" -f /dev/null
     wait "$CTL_PID"; SERVE_RC=$?
     SECS=$(( $(date +%s) - START ))
