@@ -26,6 +26,7 @@ mod handle;
 pub mod launcher;
 mod legacy;
 pub mod plugin;
+mod remote_env;
 mod responder;
 mod server;
 
@@ -33,6 +34,7 @@ pub use env::{Env, ParallelEnv, ParallelReset, ParallelStep, VecEnv, VecStep, CL
 pub use error::{AppError, Result};
 pub use handle::{ControllerHandle, Info, Pending, StepResult};
 pub use plugin::{Plugin, PluginController, PluginError};
+pub use remote_env::{Arg, RemoteEnv, RemoteState};
 pub use server::ServerOptions;
 
 use ai4u_controllers::Controller;
