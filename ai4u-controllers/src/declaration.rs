@@ -21,26 +21,16 @@ fn elements(space: &Space) -> Option<u64> {
 /// a stacked `[1, 7]` matches a `[7]` observation as AI4U's Python edition allowed.
 pub fn check<C: Controller + ?Sized>(c: &C, m: &ModelMetadata) -> Result<()> {
     let name = c.action_name();
-    if !name.is_empty() && !m.outputs.is_empty() {
-        let declared = || list(m.outputs.iter().map(|o| (o.name.as_str(), o.shape.as_slice())));
-        let Some(out) = m.output(name) else {
-            return Err(ControllerError::Configuration(format!(
-                "engine declares outputs: {}; the controller sends {name}",
-                declared()
-            )));
-        };
-        let wrong = match c.action_space() {
-            Space::Box(_) => !out.continuous || elements(c.action_space()) != shape_elements(&out.shape),
-            Space::Discrete(_) => out.continuous,
-            _ => false,
-        };
-        if wrong {
-            return Err(ControllerError::Configuration(format!(
-                "the controller sends {name} as {}; the engine declares {} {name} {:?}",
-                c.action_space(),
-                if out.continuous { "continuous" } else { "discrete" },
-                out.shape
-            )));
+    if !m.outputs.is_empty() {
+        match c.action_space() {
+            _ if !name.is_empty() => check_output(name, c.action_space(), m)?,
+            // No actuator named and a Dict action: its keys are the actuators it drives.
+            Space::Dict(d) => {
+                for (key, sub) in d.spaces() {
+                    check_output(key, sub, m)?;
+                }
+            }
+            _ => {}
         }
     }
     if m.inputs.is_empty() {
@@ -77,6 +67,29 @@ pub fn check<C: Controller + ?Sized>(c: &C, m: &ModelMetadata) -> Result<()> {
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// `name` must be a declared output, of the kind and size `space` implies.
+fn check_output(name: &str, space: &Space, m: &ModelMetadata) -> Result<()> {
+    let Some(out) = m.output(name) else {
+        return Err(ControllerError::Configuration(format!(
+            "engine declares outputs: {}; the controller sends {name}",
+            list(m.outputs.iter().map(|o| (o.name.as_str(), o.shape.as_slice())))
+        )));
+    };
+    let wrong = match space {
+        Space::Box(_) => !out.continuous || elements(space) != shape_elements(&out.shape),
+        Space::Discrete(_) => out.continuous,
+        _ => false,
+    };
+    if wrong {
+        return Err(ControllerError::Configuration(format!(
+            "the controller sends {name} as {space}; the engine declares {} {name} {:?}",
+            if out.continuous { "continuous" } else { "discrete" },
+            out.shape
+        )));
     }
     Ok(())
 }
@@ -150,6 +163,36 @@ mod tests {
         m.inputs = vec![input("array", vec![8]), input("vision", vec![10, 10, 1])];
         assert!(
             err(&m).contains("reads array as Box(-1, 1, (7,), float32) (7 elements); the engine declares array [8]")
+        );
+    }
+
+    /// Several actuators: a Dict action without an action name.
+    struct Car(ai4u_core::spaces::Space, ai4u_core::spaces::Space);
+    impl Controller for Car {
+        fn action_space(&self) -> &ai4u_core::spaces::Space {
+            &self.0
+        }
+        fn observation_space(&self) -> &ai4u_core::spaces::Space {
+            &self.1
+        }
+    }
+
+    #[test]
+    fn each_key_of_a_dict_action_is_checked_as_an_actuator() {
+        use ai4u_core::spaces::{BoxSpace, DType, DictSpace, Discrete};
+        let action = DictSpace::new(vec![
+            ("throttle", BoxSpace::uniform(-1.0, 1.0, &[1], DType::F32).unwrap().into()),
+            ("steer", Discrete::new(3).unwrap().into()),
+        ])
+        .unwrap();
+        let car = Car(action.into(), BoxSpace::uniform(-1.0, 1.0, &[7], DType::F32).unwrap().into());
+        let mut m = sample_scene();
+        m.outputs = vec![output("throttle", vec![1]), OutputSpec { continuous: false, ..output("steer", vec![3]) }];
+        car.check_declaration(&m).unwrap();
+        m.outputs.pop();
+        assert_eq!(
+            car.check_declaration(&m).unwrap_err().to_string(),
+            "configuration refused: engine declares outputs: throttle [1]; the controller sends steer"
         );
     }
 }

@@ -7,9 +7,10 @@ use ai4u_core::value::ValueKind;
 use ndarray::{ArrayD, IxDyn};
 
 /// Derives its spaces from the agent's [`ModelMetadata`], as AI4U's Python edition did:
-/// one input → a Box, several → a Dict keyed by input name; exactly one output →
-/// a Box over its ranges if continuous, `Discrete(shape[-1])` otherwise. The action name
-/// is the output's name.
+/// one input → a Box, several → a Dict keyed by input name; one output → a Box over its
+/// ranges if continuous, `Discrete(shape[-1])` otherwise, with the output's name as the
+/// action name; several outputs → a Dict of those keyed by output name, every decision
+/// driving all of them (an `Act` for several actuators).
 ///
 /// Until the engine has configured the agent its spaces are empty dicts.
 #[derive(Debug, Clone)]
@@ -54,14 +55,17 @@ impl GenericController {
             }
         };
         let (action, name) = match metadata.outputs.as_slice() {
+            [] => return Err(ControllerError::Configuration("the agent declares no outputs".into())),
             [one] => (output_space(one)?, one.name.clone()),
-            other => {
-                return Err(ControllerError::Configuration(format!(
-                    "GenericController needs exactly one output, the agent declares {} ({})",
-                    other.len(),
-                    other.iter().map(|o| o.name.as_str()).collect::<Vec<_>>().join(", ")
-                )))
-            }
+            // Several actuators: a Dict action keyed by actuator, sent as one decision for
+            // all of them (no action name; see `Controller::step_behavior`).
+            many => (
+                DictSpace::new(
+                    many.iter().map(|o| Ok((o.name.clone(), output_space(o)?))).collect::<Result<Vec<_>>>()?,
+                )?
+                .into(),
+                String::new(),
+            ),
         };
         Ok((action, obs, name))
     }
@@ -196,15 +200,40 @@ mod tests {
     }
 
     #[test]
-    fn two_outputs_are_a_clear_error() {
+    fn several_outputs_become_a_dict_action_sent_as_one_decision() {
+        use crate::Command;
+        use ai4u_core::spaces::Sample;
+        use ai4u_core::value::{Field, Value};
         let m = ModelMetadata {
             inputs: vec![input("array", vec![7])],
-            outputs: vec![output("move", true), output("jump", true)],
+            outputs: vec![output("throttle", true), output("steer", false)],
         };
-        let err = GenericController::derive(&m).unwrap_err();
+        let mut c = GenericController::new();
+        c.handle_configuration("car", 0, &m).unwrap();
+        c.check_declaration(&m).unwrap();
+        assert_eq!(c.action_name(), "");
+        let Space::Dict(d) = c.action_space() else { panic!("{}", c.action_space()) };
+        assert_eq!(d.spaces().iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["steer", "throttle"]);
+        let action = Sample::Dict(vec![
+            ("steer".into(), Sample::scalar_i64(2)),
+            ("throttle".into(), Sample::F32(ArrayD::from_shape_vec(IxDyn(&[4]), vec![0.5, -0.5, 0.0, 1.0]).unwrap())),
+        ]);
+        let cmd = c.step_behavior(&action).unwrap();
         assert_eq!(
-            err.to_string(),
-            "configuration refused: GenericController needs exactly one output, the agent declares 2 (move, jump)"
+            cmd,
+            Command::Act {
+                name: String::new(),
+                args: vec![],
+                fields: vec![
+                    Field::new("steer", Value::Int(2)),
+                    Field::new("throttle", Value::floats(vec![0.5, -0.5, 0.0, 1.0]))
+                ],
+            }
+        );
+        let none = ModelMetadata { inputs: vec![input("array", vec![7])], outputs: vec![] };
+        assert_eq!(
+            GenericController::derive(&none).unwrap_err().to_string(),
+            "configuration refused: the agent declares no outputs"
         );
     }
 }

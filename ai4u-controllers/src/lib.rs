@@ -145,11 +145,15 @@ pub trait Controller: Send + 'static {
     }
 
     /// The command that carries out `action`. By default: `Act` on [`Controller::action_name`]
-    /// with the action as one argument (float arrays for Box, ints for Discrete).
+    /// with the action as one argument (float arrays for Box, ints for Discrete). With no
+    /// `action_name` and a Dict action space, the Dict's keys name the actuators and one
+    /// decision drives them all (an `Act` with no name and one field per actuator,
+    /// PROTOCOL §4 "several actuators").
     fn step_behavior(&mut self, action: &Sample) -> Result<Command> {
-        if self.action_name().is_empty() {
+        let several = self.action_name().is_empty() && matches!(self.action_space(), Space::Dict(_));
+        if self.action_name().is_empty() && !several {
             return Err(ControllerError::Action(
-                "the controller names no actuator: implement Controller::action_name, or step_behavior to build the command"
+                "the controller names no actuator: implement Controller::action_name (or use a Dict action space whose keys name the actuators), or step_behavior to build the command"
                     .into(),
             ));
         }
@@ -159,6 +163,16 @@ pub trait Controller: Send + 'static {
                 convert::describe(action),
                 self.action_space()
             )));
+        }
+        if several {
+            let Sample::Dict(parts) = action else { unreachable!("a Dict space contains only Dict samples") };
+            return Command::act_several(
+                parts
+                    .iter()
+                    .map(|(name, a)| Ok((name.clone(), convert::sample_to_value(a)?)))
+                    .collect::<Result<Vec<_>>>()?,
+            )
+            .map_err(ControllerError::Action);
         }
         Ok(Command::Act {
             name: self.action_name().to_owned(),

@@ -42,6 +42,7 @@ struct Body {
     ep_frame: i64,
     applied: i64,
     action_sum: f32,
+    turn_sum: f32,
     done_at: i64,
     ever_reset: bool,
 }
@@ -73,6 +74,7 @@ impl Scene for SimScene {
         b.ep_frame = 0;
         b.applied = 0;
         b.action_sum = 0.0;
+        b.turn_sum = 0.0;
         b.ever_reset = true;
         b.done_at = fields
             .iter()
@@ -81,12 +83,20 @@ impl Scene for SimScene {
             .unwrap_or(default_done);
     }
 
-    fn act(&mut self, agent: usize, _name: &str, args: &[Value], _fields: &[Field]) {
+    fn act(&mut self, agent: usize, name: &str, args: &[Value], _fields: &[Field]) {
         let mut w = self.0.borrow_mut();
         let b = &mut w.bodies[agent];
-        b.applied += 1;
-        if let Some(Value::FloatArray { data, .. }) = args.first() {
-            b.action_sum += data.first().copied().unwrap_or(0.0);
+        let x = match args.first() {
+            Some(Value::FloatArray { data, .. }) => data.first().copied().unwrap_or(0.0),
+            _ => 0.0,
+        };
+        match name {
+            "move" => {
+                b.applied += 1;
+                b.action_sum += x;
+            }
+            "turn" => b.turn_sum += x,
+            _ => {}
         }
     }
 
@@ -115,6 +125,7 @@ impl Scene for SimScene {
         out.push(Field::new("ep_frame", Value::Int(b.ep_frame)));
         out.push(Field::new("applied", Value::Int(b.applied)));
         out.push(Field::new("action_sum", Value::Float(b.action_sum)));
+        out.push(Field::new("turn_sum", Value::Float(b.turn_sum)));
     }
 }
 
@@ -123,6 +134,11 @@ impl Scene for SimScene {
 pub fn command_of(c: &Cmd) -> Command {
     match c {
         Cmd::Act(x) => Command::act("move", vec![*x]),
+        Cmd::Acts(parts) => Command::Act {
+            name: String::new(),
+            args: vec![],
+            fields: parts.iter().map(|(n, x)| Field::new(n.as_str(), Value::floats(vec![*x]))).collect(),
+        },
         Cmd::Reset(None) => Command::Reset { fields: vec![] },
         Cmd::Reset(Some(n)) => Command::Reset { fields: vec![Field::new("done_at", Value::Int(*n))] },
         Cmd::Wait => Command::Wait,
@@ -135,6 +151,9 @@ pub fn command_of(c: &Cmd) -> Command {
 fn cmd_to_json(c: &Cmd) -> Json {
     match c {
         Cmd::Act(x) => json!({ "Act": x }),
+        Cmd::Acts(parts) => {
+            json!({ "Acts": parts.iter().map(|(n, x)| (n.clone(), json!(x))).collect::<Map<String, Json>>() })
+        }
         Cmd::Reset(None) => json!("Reset"),
         Cmd::Reset(Some(n)) => json!({ "Reset": { "done_at": n } }),
         Cmd::Wait => json!("Wait"),
@@ -157,6 +176,10 @@ fn cmd_from_json(j: &Json) -> Cmd {
         Json::Object(o) => {
             if let Some(x) = o.get("Act") {
                 Cmd::Act(x.as_f64().expect("Act takes a number") as f32)
+            } else if let Some(Json::Object(parts)) = o.get("Acts") {
+                Cmd::Acts(
+                    parts.iter().map(|(n, x)| (n.clone(), x.as_f64().expect("Acts takes numbers") as f32)).collect(),
+                )
             } else if let Some(r) = o.get("Reset") {
                 Cmd::Reset(r.get("done_at").and_then(Json::as_i64))
             } else {

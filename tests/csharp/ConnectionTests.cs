@@ -208,11 +208,18 @@ namespace Ai4u.Tests
             int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
             probe.Stop();
             var said = new System.Collections.Generic.List<string>();
-            var s = new ConnectionSettings { Port = port, ConnectTimeoutSeconds = 20, ReplyTimeoutSeconds = 5, OnWaiting = said.Add };
-            // The controller comes up after the first attempts were refused.
+            var refused = new ManualResetEventSlim();
+            var s = new ConnectionSettings
+            {
+                Port = port, ConnectTimeoutSeconds = 20, ReplyTimeoutSeconds = 5,
+                OnWaiting = line => { lock (said) said.Add(line); refused.Set(); },
+            };
+            // The controller comes up only after a first attempt was refused (and said so),
+            // however slowly this machine runs the engine side.
             var late = new Thread(() =>
             {
-                Thread.Sleep(700);
+                Assert.IsTrue(refused.Wait(20000), "the engine never said it was waiting");
+                Thread.Sleep(300);
                 var l = new TcpListener(System.Net.IPAddress.Loopback, port);
                 l.Start();
                 using (var sock = l.AcceptSocket())

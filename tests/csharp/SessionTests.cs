@@ -38,13 +38,14 @@ namespace Ai4u.Tests
             public float FrameReward;
             public long DefaultDoneAt, DoneAt, Episode, EpFrame, Applied;
             public float ActionSum;
+            public float TurnSum;
             public bool EverReset;
 
             public void OnEpisodeBegin(Agent agent, List<Field> resetFields)
             {
                 Episode++;
                 EpFrame = Applied = 0;
-                ActionSum = 0;
+                ActionSum = TurnSum = 0;
                 EverReset = true;
                 var f = Field.Find(resetFields, "done_at");
                 DoneAt = f != null && f.Value.Kind == ValueKind.Int ? f.Value.IntValue : DefaultDoneAt;
@@ -52,10 +53,13 @@ namespace Ai4u.Tests
 
             public void ApplyAction(Agent agent, bool firstFrame)
             {
-                Applied++;
                 var args = agent.GetActionArgs();
-                if (args.Count > 0 && args[0].Kind == ValueKind.FloatArray && args[0].FloatData.Length > 0)
-                    ActionSum += args[0].FloatData[0];
+                float x = args.Count > 0 && args[0].Kind == ValueKind.FloatArray && args[0].FloatData.Length > 0 ? args[0].FloatData[0] : 0;
+                switch (agent.GetActionName())
+                {
+                    case "move": Applied++; ActionSum += x; break;
+                    case "turn": TurnSum += x; break;
+                }
             }
 
             public void OnPhysicsFrame(Agent agent)
@@ -72,6 +76,7 @@ namespace Ai4u.Tests
                 agent.SetStateAsInt("ep_frame", EpFrame);
                 agent.SetStateAsInt("applied", Applied);
                 agent.SetStateAsFloat("action_sum", ActionSum);
+                agent.SetStateAsFloat("turn_sum", TurnSum);
             }
         }
 
@@ -123,6 +128,8 @@ namespace Ai4u.Tests
             if (s != null) return Command.Simple((CommandKind)Enum.Parse(typeof(CommandKind), s));
             var d = D(j);
             if (d.ContainsKey("Act")) return Command.Act("move", new[] { Value.FloatArray(new[] { (float)Num(d["Act"]) }) });
+            if (d.ContainsKey("Acts"))
+                return Command.Act("", new Value[0], D(d["Acts"]).Select(kv => new Field(kv.Key, Value.FloatArray(new[] { (float)Num(kv.Value) }))));
             var r = D(d["Reset"]);
             return Command.Reset(r.Select(kv => new Field(kv.Key, Value.Int((long)kv.Value))));
         }
@@ -159,7 +166,7 @@ namespace Ai4u.Tests
             return sb.ToString();
         }
 
-        static int FieldOrder(string name) { return Array.IndexOf(new[] { "episode", "ep_frame", "applied", "action_sum" }, name); }
+        static int FieldOrder(string name) { return Array.IndexOf(new[] { "episode", "ep_frame", "applied", "action_sum", "turn_sum" }, name); }
 
         [TestCaseSource("SessionNames")]
         public void ReplaysExactly(string name)

@@ -22,6 +22,7 @@ class AgentWorld:
 	var ep_frame := 0
 	var applied := 0
 	var action_sum := 0.0
+	var turn_sum := 0.0
 	var ever_reset := false
 
 	func on_reset(fields: Dictionary) -> void:
@@ -29,6 +30,7 @@ class AgentWorld:
 		ep_frame = 0
 		applied = 0
 		action_sum = 0.0
+		turn_sum = 0.0
 		ever_reset = true
 		done_at = fields["done_at"] if typeof(fields.get("done_at")) == TYPE_INT else default_done_at
 
@@ -58,8 +60,11 @@ class MoveActuator:
 
 	func apply(_agent, _dt: float, active: bool) -> void:
 		if active:
-			world.applied += 1
-			world.action_sum += x
+			if action_name == "move":
+				world.applied += 1
+				world.action_sum += x
+			else:
+				world.turn_sum += x
 
 class SceneReward:
 	extends "res://addons/ai4u/rewards/reward.gd"
@@ -174,13 +179,18 @@ static func command_of(id: String, j) -> Dictionary:
 	if j.has("Act"):
 		return {"id": id, "command": P.CMD_ACT, "name": "move", "fields": [],
 			"args": [P.float_array_value([1], PoolRealArray([float(j["Act"])]))]}
+	if j.has("Acts"):
+		var parts := []
+		for k in j["Acts"]:
+			parts.append(P.field(k, P.float_array_value([1], PoolRealArray([float(j["Acts"][k])]))))
+		return {"id": id, "command": P.CMD_ACT, "name": "", "fields": parts, "args": []}
 	var fields := []
 	for k in j["Reset"]:
 		fields.append(P.field(k, P.int_value(int(j["Reset"][k]))))
 	return {"id": id, "command": P.CMD_RESET, "fields": fields}
 
 const STATUS := ["idle", "new_episode", "step", "paused"]
-const FIELD_ORDER := ["episode", "ep_frame", "applied", "action_sum"]
+const FIELD_ORDER := ["episode", "ep_frame", "applied", "action_sum", "turn_sum"]
 
 static func describe(frame: int, t: Dictionary) -> String:
 	var s := "frame %d seq %d:" % [frame, t["seq"]]
@@ -208,7 +218,7 @@ static func describe_wanted(e: Dictionary) -> String:
 		for n in FIELD_ORDER:
 			if a["fields"].has(n):
 				var v = a["fields"][n]
-				s += " %s=%s" % [n, str(float(v)) if n == "action_sum" else str(int(v))]
+				s += " %s=%s" % [n, str(float(v)) if n.ends_with("_sum") else str(int(v))]
 		s += "]"
 	return s
 
@@ -236,11 +246,13 @@ func replay(path: String) -> String:
 			var sensor := CounterSensor.new()
 			sensor.field_name = n
 			sensor.world = w
-			sensor.kind = P.KIND_FLOAT if n == "action_sum" else P.KIND_INT
+			sensor.kind = P.KIND_FLOAT if n.ends_with("_sum") else P.KIND_INT
 			agent.add_child(sensor)
-		var act := MoveActuator.new()
-		act.world = w
-		agent.add_child(act)
+		for action_name in ["move", "turn"]:
+			var act := MoveActuator.new()
+			act.action_name = action_name
+			act.world = w
+			agent.add_child(act)
 		var rew := SceneReward.new()
 		rew.world = w
 		agent.add_child(rew)

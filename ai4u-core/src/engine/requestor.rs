@@ -295,8 +295,16 @@ impl<S: Scene> Requestor<S> {
         for i in 0..self.agents.len() {
             let a = &mut self.agents[i];
             if a.phase == Phase::Running && a.frames_left > 0 && (a.repeat_action || !a.applied_once) {
-                if let Some((name, args, fields)) = &a.action {
-                    self.scene.act(i, name, args, fields);
+                match &a.action {
+                    // An Act with no name drives several actuators: each field names one
+                    // and carries its one argument (PROTOCOL §4, "several actuators").
+                    Some((name, _, fields)) if name.is_empty() => {
+                        for f in fields {
+                            self.scene.act(i, &f.name, std::slice::from_ref(&f.value), &[]);
+                        }
+                    }
+                    Some((name, args, fields)) => self.scene.act(i, name, args, fields),
+                    None => {}
                 }
                 a.applied_once = true;
             }

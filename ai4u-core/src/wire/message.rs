@@ -181,6 +181,25 @@ impl Command {
     pub fn act(name: impl Into<String>, args: impl Into<Vec<f32>>) -> Command {
         Command::Act { name: name.into(), args: vec![Value::floats(args)], fields: Vec::new() }
     }
+
+    /// One decision for several actuators: an `Act` with no name whose fields name the
+    /// actuators, each with its one argument (PROTOCOL §4, "several actuators"). Refused
+    /// (with the reason) when there are no parts, a name is empty or given twice.
+    pub fn act_several(parts: impl IntoIterator<Item = (String, Value)>) -> Result<Command, String> {
+        let fields: Vec<Field> = parts.into_iter().map(|(n, v)| Field::new(n, v)).collect();
+        if fields.is_empty() {
+            return Err("an action for several actuators needs at least one".into());
+        }
+        for (i, f) in fields.iter().enumerate() {
+            if f.name.is_empty() {
+                return Err("an actuator name is empty".into());
+            }
+            if fields[..i].iter().any(|g| g.name == f.name) {
+                return Err(format!("actuator `{}` is named twice", f.name));
+            }
+        }
+        Ok(Command::Act { name: String::new(), args: Vec::new(), fields })
+    }
 }
 
 /// One agent's command in a [`Reply`].

@@ -11,6 +11,9 @@ use std::collections::{HashMap, VecDeque};
 pub enum Cmd {
     /// `move` with the float array `[x]`.
     Act(f32),
+    /// Several actuators in one decision (an `Act` with no name, one field per actuator),
+    /// each with the float array `[x]`, in this order.
+    Acts(Vec<(String, f32)>),
     /// With an optional `done_at` reset field (the scene's episode length in frames).
     Reset(Option<i64>),
     Wait,
@@ -204,6 +207,30 @@ pub fn all() -> Vec<Scenario> {
             3, false,
             vec![agent("a", 4, 0.5, 0), agent("b", 4, 0.25, 0)],
             vec![lockstep(vec_env(&[("a", &[0]), ("b", &[0])]))],
+        ),
+        scenario(
+            "several_actuators",
+            "One decision drives several actuators: an Act with no name whose fields name the actuators (move, turn), each applied on every frame of the period; an actuator the decision does not name is not applied; an unknown name (jump) is ignored.",
+            2, true,
+            vec![agent("a", 6, 0.5, 0)],
+            vec![lockstep(with(vec_env(&[("a", &[0])]), &[
+                (1, &[("a", Some(Acts(vec![("move".into(), 1.0), ("turn".into(), 0.5)])))]),
+                (2, &[("a", Some(Act(2.0)))]),
+                (3, &[("a", Some(Acts(vec![("turn".into(), 0.25)])))]),
+                (4, &[("a", Some(Acts(vec![("jump".into(), 3.0), ("move".into(), 1.0), ("turn".into(), 1.0)])))]),
+            ]))],
+        ),
+        scenario(
+            "several_actuators_realtime_no_repeat",
+            "Several actuators in realtime without repeat_action: each named actuator is applied on the first frame of the decision only, and a Wait continues the period without applying any.",
+            2, false,
+            vec![agent("a", 0, 0.5, 0)],
+            vec![realtime(with(vec_env(&[("a", &[0])]), &[
+                (1, &[("a", Some(Acts(vec![("move".into(), 1.0), ("turn".into(), 0.5)])))]),
+                (2, &[("a", Some(Wait))]),
+                (3, &[("a", Some(Acts(vec![("turn".into(), 2.0)])))]),
+                (4, &[("a", Some(Stop))]),
+            ]))],
         ),
         scenario(
             "pause_resume",

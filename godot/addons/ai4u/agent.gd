@@ -42,6 +42,7 @@ var _has_action := false   # an Act arrived in this episode
 var _applied_once := false # the current action was applied at least once
 var _decision := false     # the period was started by an Act (not by a realtime Wait)
 var _declared := {}        # max_steps, frame_skip, repeat_action as the scene set them
+var _commanded := {}       # actuator -> true: the actuators the current decision drives
 var _sensors := []
 var _actuators := {}
 var _rewards := []
@@ -231,13 +232,14 @@ func on_command(c: Dictionary) -> void:
 		P.CMD_ACT:
 			if state != State.RUNNING or _frames_left != 0:
 				return
-			var a = get_actuator(c["name"])
-			if a == null:
-				push_warning("ai4u: agent %s has no actuator `%s`; action ignored" % [agent_id, c["name"]])
+			_commanded.clear()
+			if c["name"] == "":
+				# Several actuators in one decision: each field names one and carries its
+				# one argument.
+				for f in c["fields"]:
+					_act_on(f["name"], [f["value"]])
 			else:
-				var why: String = a.act(c["args"])
-				if why != "":
-					push_warning("ai4u: agent %s: %s; action ignored" % [agent_id, why])
+				_act_on(c["name"], c["args"])
 			_new_episode = false
 			_has_action = true
 			_applied_once = false
@@ -261,14 +263,26 @@ func on_command(c: Dictionary) -> void:
 		P.CMD_STOP:
 			state = State.STOPPED
 
+func _act_on(action_name: String, args: Array) -> void:
+	var a = get_actuator(action_name)
+	if a == null:
+		push_warning("ai4u: agent %s has no actuator `%s`; action ignored" % [agent_id, action_name])
+		return
+	var why: String = a.act(args)
+	if why != "":
+		push_warning("ai4u: agent %s: %s; action ignored" % [agent_id, why])
+	else:
+		_commanded[a] = true
+
 # End of the frame, before the world steps: running agents in a period apply their action
-# (`active` false on the repeated frames when repeat_action is off).
+# (`active` false on the repeated frames when repeat_action is off, and for the actuators
+# the decision did not command, so only their physics goes on).
 func end_frame(dt: float) -> void:
 	if state != State.RUNNING or _frames_left <= 0:
 		return
 	var active := repeat_action or not _applied_once
 	for a in _actuators.values():
-		a.apply(self, dt, active)
+		a.apply(self, dt, active and _commanded.has(a))
 	_applied_once = true
 
 # Starts a new episode: the scene resets its part of the world (episode_reset), then every
@@ -282,6 +296,7 @@ func reset(fields: Array) -> void:
 	episode += 1
 	_frames_left = 0
 	_has_action = false
+	_commanded.clear()
 	_new_episode = true
 	emit_signal("episode_reset", fields_to_dict(fields))
 	for n in _sensors + _actuators.values() + _rewards:

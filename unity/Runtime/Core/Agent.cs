@@ -24,7 +24,7 @@ namespace Ai4u
     {
         /// <summary>A new episode starts: reset the agent and its part of the scene (a <c>seed</c> int field reseeds it).</summary>
         void OnEpisodeBegin(Agent agent, List<Field> resetFields);
-        /// <summary>Apply <see cref="Agent.CurrentAction"/> for the coming physics frame; <paramref name="firstFrame"/> is its first application in the decision.</summary>
+        /// <summary>Apply the current action (<see cref="Agent.GetActionName"/>, the arg getters) for the coming physics frame; <paramref name="firstFrame"/> is its first application in the decision. An Act that drives several actuators calls it once per actuator.</summary>
         void ApplyAction(Agent agent, bool firstFrame);
         /// <summary>A physics frame of a decision was simulated: add rewards, call <see cref="Agent.EndEpisode"/> if the task ended.</summary>
         void OnPhysicsFrame(Agent agent);
@@ -51,6 +51,10 @@ namespace Ai4u
         bool newEpisode;        // reset, no Act yet: reported as NewEpisode, aligned with the others
         int framesLeft;         // frames left in the current period; 0 = a decision is due
         bool appliedOnce;       // the current action was applied at least once
+        // An Act with no name drives several actuators: one single-actuator Act per field,
+        // and the one being applied (what GetActionName and the arg getters read).
+        readonly List<Command> actionParts = new List<Command>();
+        Command applying;
         bool periodIsDecision;  // the period was started by an Act (not a realtime Wait)
         bool declaredSaved;     // the settings below, as the engine declared them, are saved
         uint declaredMaxSteps;
@@ -259,10 +263,17 @@ namespace Ai4u
         // ------------------------------------------------------------ action getters (AI4U style)
 
         /// <summary>The current action's name (the actuator), or null when there is none.</summary>
-        public string GetActionName() { return CurrentAction == null ? null : CurrentAction.ActionName; }
+        public string GetActionName() { var a = applying ?? CurrentAction; return a == null ? null : a.ActionName; }
 
         /// <summary>The current action's arguments (empty when there is none).</summary>
-        public IList<Value> GetActionArgs() { return CurrentAction == null ? (IList<Value>)new Value[0] : CurrentAction.Args; }
+        public IList<Value> GetActionArgs() { var a = applying ?? CurrentAction; return a == null ? (IList<Value>)new Value[0] : a.Args; }
+
+        /// <summary>The actuators the current decision drives, each as a single-actuator Act: one entry for a named Act, one per field for an Act with no name (several actuators).</summary>
+        public IList<Command> GetActions()
+        {
+            if (CurrentAction == null) return new Command[0];
+            return string.IsNullOrEmpty(CurrentAction.ActionName) ? (IList<Command>)actionParts.AsReadOnly() : new[] { CurrentAction };
+        }
 
         // AI4U semantics: "if message content is an array, the index of the returned element".
         // So with a single array argument, i indexes into it; otherwise i picks the argument.
@@ -440,6 +451,9 @@ namespace Ai4u
                 case CommandKind.Act:
                     if (Phase != AgentPhase.Running || framesLeft != 0) return;
                     CurrentAction = c;
+                    actionParts.Clear();
+                    if (string.IsNullOrEmpty(c.ActionName))
+                        foreach (var f in c.Fields) actionParts.Add(Command.Act(f.Name, new[] { f.Value }));
                     newEpisode = false;
                     appliedOnce = false;
                     periodIsDecision = true;
@@ -477,7 +491,21 @@ namespace Ai4u
             if (Phase != AgentPhase.Running || framesLeft == 0 || CurrentAction == null) return;
             if (RepeatAction || !appliedOnce)
             {
-                Body.ApplyAction(this, !appliedOnce);
+                if (string.IsNullOrEmpty(CurrentAction.ActionName))
+                {
+                    // Several actuators in one decision: each field names one and carries its
+                    // one argument; the body sees them one at a time as the current action.
+                    foreach (var part in actionParts)
+                    {
+                        applying = part;
+                        Body.ApplyAction(this, !appliedOnce);
+                    }
+                    applying = null;
+                }
+                else
+                {
+                    Body.ApplyAction(this, !appliedOnce);
+                }
                 appliedOnce = true;
             }
         }
