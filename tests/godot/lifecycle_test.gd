@@ -117,7 +117,7 @@ func _iteration(_delta: float) -> bool:
 			check("new episode after the reset", st.get("status") == P.STATUS_NEW_EPISODE, st)
 		16:
 			step({})
-			check("a stopped agent never ticks", not agent.wants_tick() and agent.state == agent.State.STOPPED)
+			check("a stopped agent never ticks", not agent.wants_tick() and agent.phase == agent.Phase.STOPPED)
 			print("lifecycle: %d passed, %d failed" % [passed, failed])
 			quit(0 if failed == 0 else 1)
 	return false

@@ -179,7 +179,7 @@ func _frame() -> void:
 	var all_stopped := true
 	for a in agents:
 		a.end_frame(_dt)
-		if a.state != a.State.STOPPED:
+		if a.phase != a.Phase.STOPPED:
 			all_stopped = false
 	if all_stopped:
 		_finish()

@@ -15,7 +15,7 @@ const P := preload("res://addons/ai4u/protocol.gd")
 signal episode_reset(fields)   # Dictionary name -> plain value (int, float, String...)
 signal episode_ended(done, truncated, steps)
 
-enum State { IDLE, RUNNING, PAUSED, STOPPED }
+enum Phase { IDLE, RUNNING, PAUSED, STOPPED }
 
 @export var agent_id := "0"
 @export var body_path := NodePath("..")
@@ -27,7 +27,7 @@ enum State { IDLE, RUNNING, PAUSED, STOPPED }
 @export var group := "ai4u_agent_node"
 
 var body: Node3D
-var state: int = State.IDLE
+var phase: int = Phase.IDLE
 var steps := 0
 var episode := 0
 var reward := 0.0          # summed since the previous decision
@@ -99,7 +99,7 @@ func on_connected(is_realtime: bool) -> void:
 	frame_skip = _declared["frame_skip"]
 	repeat_action = _declared["repeat_action"]
 	realtime = is_realtime
-	state = State.IDLE
+	phase = Phase.IDLE
 	steps = 0
 	reward = 0.0
 	done = false
@@ -143,7 +143,7 @@ func _active_sensors() -> Array:
 # Start of a physics frame: account for the frame the world just simulated (rewards, the
 # task's end, the end of the decision period, max steps).
 func begin_frame() -> void:
-	if state != State.RUNNING or _frames_left <= 0:
+	if phase != Phase.RUNNING or _frames_left <= 0:
 		return
 	for r in _rewards:
 		if r.enabled:
@@ -166,7 +166,7 @@ func begin_frame() -> void:
 
 # In an episode that has had its first Act: what a new episode aligns with.
 func is_acting() -> bool:
-	return state == State.RUNNING and not _new_episode
+	return phase == Phase.RUNNING and not _new_episode
 
 func decision_due() -> bool:
 	return _frames_left == 0
@@ -176,10 +176,10 @@ func decision_due() -> bool:
 # connection's acting agents, or at once if none is acting (the Requestor decides). Stopped
 # agents never are.
 func wants_tick(aligned := true) -> bool:
-	match state:
-		State.IDLE, State.PAUSED:
+	match phase:
+		Phase.IDLE, Phase.PAUSED:
 			return true
-		State.RUNNING:
+		Phase.RUNNING:
 			return aligned if _new_episode else _frames_left == 0
 	return false
 
@@ -188,17 +188,17 @@ func wants_tick(aligned := true) -> bool:
 func tick_state() -> Dictionary:
 	var status := P.STATUS_IDLE
 	var fields := []
-	if state == State.PAUSED:
+	if phase == Phase.PAUSED:
 		status = P.STATUS_PAUSED
 		fields = read_sensors()
-	elif state == State.RUNNING:
+	elif phase == Phase.RUNNING:
 		status = P.STATUS_NEW_EPISODE if _new_episode else P.STATUS_STEP
 		fields = read_sensors()
 	var s := {"id": agent_id, "status": status, "reward": reward, "done": done,
 		"truncated": truncated, "steps": steps, "fields": fields}
 	reward = 0.0
-	if state == State.RUNNING and (done or truncated):
-		state = State.IDLE
+	if phase == Phase.RUNNING and (done or truncated):
+		phase = Phase.IDLE
 		_has_action = false
 		emit_signal("episode_ended", done, truncated, steps)
 	return s
@@ -231,7 +231,7 @@ func read_sensors() -> Array:
 func on_command(c: Dictionary) -> void:
 	match c["command"]:
 		P.CMD_ACT:
-			if state != State.RUNNING or _frames_left != 0:
+			if phase != Phase.RUNNING or _frames_left != 0:
 				return
 			_commanded.clear()
 			if c["name"] == "":
@@ -249,20 +249,20 @@ func on_command(c: Dictionary) -> void:
 		P.CMD_WAIT:
 			# Lockstep: no decision yet, the agent stays due. Realtime: the last action goes on
 			# for another period, which is no new decision (no step).
-			if realtime and state == State.RUNNING and _frames_left == 0 and not _new_episode and _has_action:
+			if realtime and phase == Phase.RUNNING and _frames_left == 0 and not _new_episode and _has_action:
 				_decision = false
 				_frames_left = frame_skip
 		P.CMD_RESET:
-			if state != State.STOPPED:
+			if phase != Phase.STOPPED:
 				reset(c["fields"])
 		P.CMD_PAUSE:
-			if state == State.RUNNING:
-				state = State.PAUSED
+			if phase == Phase.RUNNING:
+				phase = Phase.PAUSED
 		P.CMD_RESUME:
-			if state == State.PAUSED:
-				state = State.RUNNING
+			if phase == Phase.PAUSED:
+				phase = Phase.RUNNING
 		P.CMD_STOP:
-			state = State.STOPPED
+			phase = Phase.STOPPED
 
 func _act_on(action_name: String, args: Array) -> void:
 	var a = get_actuator(action_name)
@@ -279,7 +279,7 @@ func _act_on(action_name: String, args: Array) -> void:
 # (`active` false on the repeated frames when repeat_action is off, and for the actuators
 # the decision did not command, so only their physics goes on).
 func end_frame(dt: float) -> void:
-	if state != State.RUNNING or _frames_left <= 0:
+	if phase != Phase.RUNNING or _frames_left <= 0:
 		return
 	var active := repeat_action or not _applied_once
 	for a in _actuators.values():
@@ -289,7 +289,7 @@ func end_frame(dt: float) -> void:
 # Starts a new episode: the scene resets its part of the world (episode_reset), then every
 # sensor, actuator and reward resets its own memory.
 func reset(fields: Array) -> void:
-	state = State.RUNNING
+	phase = Phase.RUNNING
 	steps = 0
 	reward = 0.0
 	done = false
