@@ -8,6 +8,7 @@
 
 use crate::error::AppError;
 use crate::handle::{Info, StepResult};
+use crate::timing::StepClock;
 use ai4u_controllers::{Controller, ControllerError};
 use ai4u_core::metadata::ModelMetadata;
 use ai4u_core::spaces::{Sample, Space};
@@ -131,6 +132,8 @@ enum Waiting {
         responder: Responder<StepResult>,
         deadline: Instant,
         ticket: Ticket,
+        /// When the daemon took the request (the step's time runs from there).
+        started: Instant,
     },
 }
 
@@ -141,6 +144,8 @@ pub(crate) struct Daemon {
     pub rx: Receiver<DaemonMsg>,
     pub ready: Option<Sender<Ready>>,
     pub timeout: Duration,
+    /// Where this agent's steps spend their time (see `timing.rs`).
+    pub clock: Arc<StepClock>,
 }
 
 struct Run {
@@ -175,10 +180,17 @@ impl Daemon {
         f: impl FnOnce(&mut dyn Controller) -> Result<T, ControllerError>,
     ) -> Result<T, ControllerError> {
         let ctl = &mut *self.controller;
-        match catch_unwind(AssertUnwindSafe(|| f(ctl))) {
+        let started = Instant::now();
+        let r = match catch_unwind(AssertUnwindSafe(|| f(ctl))) {
             Ok(r) => r,
             Err(p) => Err(ControllerError::Panicked { callback, message: panic_message(p) }),
+        };
+        // The callbacks of a step (its command, then its observation and reward) are the
+        // controller's part of the step's time.
+        if matches!(callback, "step_behavior" | "observation") {
+            self.clock.controller(started.elapsed());
         }
+        r
     }
 
     pub fn run(mut self) {
@@ -291,6 +303,7 @@ impl Daemon {
                 }
             }
             DaemonMsg::Step { action, responder, group } => {
+                let started = Instant::now();
                 let refuse = if let Some(reason) = &run.failed {
                     Some(AppError::Failed { id: self.id.clone(), reason: reason.clone() })
                 } else if run.link.is_none() {
@@ -309,7 +322,7 @@ impl Daemon {
                 }
                 if let Some(last) = run.ended.take() {
                     // The episode is already over: report its end; the action is not applied.
-                    self.finish_step(run, last, responder);
+                    self.finish_step(run, last, responder, started);
                     run.ack(group);
                     return;
                 }
@@ -318,7 +331,7 @@ impl Daemon {
                         if let Some(ticket) = run.send_ticketed(cmd, group) {
                             run.replace_waiting(
                                 &self.id,
-                                Waiting::Step { responder, deadline: Instant::now() + self.timeout, ticket },
+                                Waiting::Step { responder, deadline: Instant::now() + self.timeout, ticket, started },
                             );
                         } else {
                             responder.send(Err(self.gone()));
@@ -415,10 +428,10 @@ impl Daemon {
             // A state answers the step when it comes after our action, or when it ends the
             // episode whatever it answers: in realtime an episode can end while our action
             // is still on its way, and then that action will never be applied.
-            Waiting::Step { responder, ticket, .. }
+            Waiting::Step { responder, ticket, started, .. }
                 if s.status == AgentStatus::Step && (answers(stamp, ticket) || s.done || s.truncated) =>
             {
-                self.finish_step(run, s, responder);
+                self.finish_step(run, s, responder, started);
             }
             Waiting::Step { responder, ticket, .. } if answers(stamp, ticket) && s.status == AgentStatus::Idle => {
                 // The engine ended the episode on its own (e.g. a scene reload).
@@ -442,7 +455,7 @@ impl Daemon {
     }
 
     /// Turns the state that answers a step into the user's [`StepResult`].
-    fn finish_step(&mut self, run: &mut Run, mut s: AgentState, responder: Responder<StepResult>) {
+    fn finish_step(&mut self, run: &mut Run, mut s: AgentState, responder: Responder<StepResult>, started: Instant) {
         let state = State::from_fields(std::mem::take(&mut s.fields));
         s.reward += std::mem::take(&mut run.unclaimed_reward);
         let ended = s.done || s.truncated;
@@ -466,6 +479,9 @@ impl Daemon {
                 Err(AppError::Controller { id: self.id.clone(), source: e })
             }
         };
+        if result.is_ok() {
+            self.clock.step(started);
+        }
         responder.send(result);
     }
 }

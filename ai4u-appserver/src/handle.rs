@@ -3,6 +3,7 @@
 use crate::daemon::DaemonMsg;
 use crate::error::{AppError, Result};
 use crate::responder::Responder;
+use crate::timing::{StepClock, StepTimes};
 use crate::ServerGuard;
 use ai4u_core::spaces::{Sample, Space};
 use ai4u_core::value::{Field, State};
@@ -58,6 +59,7 @@ impl StepResult {
 pub struct ControllerHandle {
     pub(crate) id: String,
     pub(crate) tx: Sender<DaemonMsg>,
+    pub(crate) clock: Arc<StepClock>,
     pub(crate) action_space: Space,
     pub(crate) observation_space: Space,
     pub(crate) timeout: Duration,
@@ -90,6 +92,13 @@ impl ControllerHandle {
     /// The agent id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Where this agent's steps spent their time so far (controller, engine, server), for
+    /// all handles of the agent together; subtract an earlier reading with
+    /// [`StepTimes::since`] for an interval.
+    pub fn step_times(&self) -> StepTimes {
+        self.clock.read()
     }
 
     /// The action space, as the controller gave it when the engine first configured the agent.

@@ -29,6 +29,7 @@ pub mod plugin;
 mod remote_env;
 mod responder;
 mod server;
+mod timing;
 
 pub use env::{Env, ParallelEnv, ParallelReset, ParallelStep, VecEnv, VecStep, CLOSE_WAIT};
 pub use error::{AppError, Result};
@@ -36,6 +37,7 @@ pub use handle::{ControllerHandle, Info, Pending, StepResult};
 pub use plugin::{Plugin, PluginController, PluginError};
 pub use remote_env::{Arg, RemoteEnv, RemoteState};
 pub use server::ServerOptions;
+pub use timing::StepTimes;
 
 use ai4u_controllers::Controller;
 use ai4u_core::value::Field;
@@ -260,8 +262,11 @@ impl AppServer {
         }
         let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Ready>();
         let mut inboxes = Vec::with_capacity(ids.len());
+        let mut clocks = Vec::with_capacity(ids.len());
         for (index, (id, controller)) in ids.iter().zip(controllers).enumerate() {
             let (tx, rx) = crossbeam_channel::unbounded();
+            let clock = Arc::new(timing::StepClock::default());
+            clocks.push((id.to_string(), clock.clone()));
             let daemon = Daemon {
                 id: id.to_string(),
                 index,
@@ -269,6 +274,7 @@ impl AppServer {
                 rx,
                 ready: Some(ready_tx.clone()),
                 timeout: self.opts.step_timeout,
+                clock,
             };
             std::thread::Builder::new()
                 .name(format!("ai4u-agent-{id}"))
@@ -283,7 +289,7 @@ impl AppServer {
             shutdown: shutdown_tx,
             daemons: inboxes.iter().map(|(_, tx)| tx.clone()).collect(),
         });
-        let shared = Arc::new(Shared::new(self.opts.clone(), inboxes.clone()));
+        let shared = Arc::new(Shared::new(self.opts.clone(), inboxes.clone(), clocks.iter().cloned().collect()));
         let listener = self.listener;
         let udp = self.udp;
         let legacy_shutdown = shutdown_rx.clone();
@@ -318,6 +324,7 @@ impl AppServer {
             ready_rx,
             ready: (0..ids.len()).map(|_| None).collect(),
             inboxes: inboxes.into_iter().map(|(_, tx)| tx).collect(),
+            clocks: clocks.into_iter().map(|(_, c)| c).collect(),
             guard,
             step_timeout: self.opts.step_timeout,
             local: self.local,
@@ -333,6 +340,7 @@ pub struct Serving {
     /// What each agent's first configuration told, by position in `ids`.
     ready: Vec<Option<Ready>>,
     inboxes: Vec<crossbeam_channel::Sender<DaemonMsg>>,
+    clocks: Vec<Arc<timing::StepClock>>,
     guard: Arc<ServerGuard>,
     step_timeout: Duration,
     local: SocketAddr,
@@ -374,11 +382,13 @@ impl Serving {
             .iter()
             .zip(&self.ready)
             .zip(&self.inboxes)
-            .map(|((id, ready), tx)| {
+            .zip(&self.clocks)
+            .map(|(((id, ready), tx), clock)| {
                 let ready = ready.as_ref().expect("all configured");
                 ControllerHandle {
                     id: id.clone(),
                     tx: tx.clone(),
+                    clock: clock.clone(),
                     action_space: ready.action_space.clone(),
                     observation_space: ready.observation_space.clone(),
                     timeout: self.step_timeout,

@@ -6,6 +6,7 @@
 //! exactly one reply, in order; a connection's failure reaches only its own agents.
 
 use crate::daemon::{ConnCmd, ConnLink, DaemonMsg, Group, Ticket};
+use crate::timing::StepClock;
 use ai4u_core::value::Field;
 use ai4u_core::wire::*;
 use crossbeam_channel::Sender;
@@ -126,6 +127,8 @@ pub(crate) struct Shared {
     /// Agent id -> its daemon's inbox, and the connection currently serving it.
     pub agents: HashMap<String, (Sender<DaemonMsg>, Mutex<Option<u64>>)>,
     pub order: Vec<String>,
+    /// Agent id -> where its steps spend their time (see `timing.rs`).
+    pub clocks: HashMap<String, Arc<StepClock>>,
     pub(crate) next_conn: AtomicU64,
     /// Tensor elements declared by the agents connected now (see `max_total_elements`).
     elements_in_use: AtomicU64,
@@ -134,10 +137,15 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(opts: ServerOptions, agents: Vec<(String, Sender<DaemonMsg>)>) -> Shared {
+    pub fn new(
+        opts: ServerOptions,
+        agents: Vec<(String, Sender<DaemonMsg>)>,
+        clocks: HashMap<String, Arc<StepClock>>,
+    ) -> Shared {
         let order = agents.iter().map(|(id, _)| id.clone()).collect();
         Shared {
             opts,
+            clocks,
             agents: agents.into_iter().map(|(id, tx)| (id, (tx, Mutex::new(None)))).collect(),
             order,
             next_conn: AtomicU64::new(1),
@@ -455,6 +463,7 @@ where
     let ids: Vec<String> = hello.agents.iter().map(|a| a.id.clone()).collect();
     let index: HashMap<String, usize> = ids.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
     let daemons: Vec<Sender<DaemonMsg>> = ids.iter().map(|id| shared.agents[id].0.clone()).collect();
+    let clocks: Vec<Arc<StepClock>> = ids.iter().map(|id| shared.clocks[id].clone()).collect();
     let mut session = Session {
         mode,
         idle_hold: opts.idle_hold,
@@ -466,6 +475,8 @@ where
         tick: None,
         ids,
         next_seq: 0,
+        clocks,
+        replied_at: None,
     };
     let end = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons, &mut shutdown).await;
     registration.reason = end.to_string();
@@ -497,6 +508,10 @@ struct Session {
     groups: Vec<(Arc<Group>, Vec<usize>)>,
     tick: Option<OpenTick>,
     next_seq: u64,
+    /// Per agent, where its steps spend their time; the session adds the engine's part.
+    clocks: Vec<Arc<StepClock>>,
+    /// When the last reply was written: the engine's time runs from there to the next tick.
+    replied_at: Option<std::time::Instant>,
 }
 
 impl Session {
@@ -597,6 +612,7 @@ impl Session {
             return Err(format!("tick seq {} out of order (expected {})", t.seq, self.next_seq));
         }
         self.next_seq += 1;
+        let engine_time = self.replied_at.take().map(|at| at.elapsed());
         let mut agents: Vec<(usize, bool)> = Vec::with_capacity(t.agents.len());
         for s in &t.agents {
             match index.get(&s.id) {
@@ -628,6 +644,9 @@ impl Session {
         }
         for s in t.agents {
             let i = index[&s.id];
+            if let (Some(d), AgentStatus::Step) = (engine_time, s.status) {
+                self.clocks[i].engine(d);
+            }
             // Idle states matter to nobody unless a reset is under way; the daemon sorts it out.
             let _ = daemons[i].send(DaemonMsg::State(s, self.delivered[i]));
         }
@@ -693,7 +712,9 @@ impl Session {
                 AgentCommand { id: self.ids[i].clone(), command }
             })
             .collect();
-        writer.write_message(&Message::Reply(Reply { seq: t.seq, commands })).await
+        writer.write_message(&Message::Reply(Reply { seq: t.seq, commands })).await?;
+        self.replied_at = Some(std::time::Instant::now());
+        Ok(())
     }
 }
 

@@ -1,8 +1,10 @@
 //! Live figures of a `serve` run: per engine instance (or for all agents when no launcher
-//! tells instances apart) the agent-steps, their rate, the episodes and the mean return of
-//! the last 100, for the progress display, the `--metrics` CSV and the report.
+//! tells instances apart) the agent-steps, their rate, the episodes, the mean return of
+//! the last 100 and where a step's time goes (controller, engine, server: the handles'
+//! `step_times`), for the progress display, the `--metrics` CSV and the report.
 
 use crate::drive::Episode;
+use ai4u_appserver::{ControllerHandle, StepTimes};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +19,8 @@ struct Group {
     agents: usize,
     steps: AtomicU64,
     episodes: Mutex<Episodes>,
+    /// The group's agents, whose step times are read for the figures.
+    handles: Vec<ControllerHandle>,
 }
 
 #[derive(Default)]
@@ -46,21 +50,28 @@ pub struct Figures {
     pub interrupted: u64,
     /// Over the last 100 completed episodes (`None` before the first).
     pub mean_return_last_100: Option<f64>,
+    /// Mean time of a step since the start, in ms, and its parts: the controller's
+    /// callbacks, the engine (reply written to next tick read) and the server (the rest).
+    pub step_ms: Option<f64>,
+    pub controller_ms: Option<f64>,
+    pub engine_ms: Option<f64>,
+    pub server_ms: Option<f64>,
 }
 
 impl Live {
-    /// `groups`: a name and the agent ids of each group.
-    pub fn new(groups: Vec<(String, Vec<String>)>) -> Live {
+    /// `groups`: a name and the agent ids of each group; `handles` give the step times.
+    pub fn new(groups: Vec<(String, Vec<String>)>, handles: &[ControllerHandle]) -> Live {
         let mut of_agent = HashMap::new();
         let groups = groups
             .into_iter()
             .enumerate()
             .map(|(g, (name, ids))| {
                 let agents = ids.len();
+                let handles = handles.iter().filter(|h| ids.iter().any(|id| id == h.id())).cloned().collect();
                 for id in ids {
                     of_agent.insert(id, g);
                 }
-                Group { name, agents, steps: AtomicU64::new(0), episodes: Mutex::new(Episodes::default()) }
+                Group { name, agents, steps: AtomicU64::new(0), episodes: Mutex::new(Episodes::default()), handles }
             })
             .collect();
         Live { groups, of_agent, start: Instant::now() }
@@ -100,7 +111,13 @@ impl Live {
             .map(|g| {
                 let eps = g.episodes.lock().unwrap_or_else(|p| p.into_inner());
                 let steps = g.steps.load(Ordering::Relaxed);
+                let t = g.handles.iter().fold(StepTimes::default(), |sum, h| sum.add(&h.step_times()));
+                let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_secs_f64() * 1e3);
                 Figures {
+                    step_ms: ms(t.mean_step()),
+                    controller_ms: ms(t.mean_controller()),
+                    engine_ms: ms(t.mean_engine()),
+                    server_ms: ms(t.mean_server()),
                     group: g.name.clone(),
                     agents: g.agents,
                     seconds,
@@ -117,13 +134,17 @@ impl Live {
 }
 
 /// The `--metrics` CSV header and one row per group.
-pub const CSV_HEADER: &str =
-    "seconds,group,agents,agent_steps,agent_steps_per_second,episodes,interrupted,mean_return_last_100";
+pub const CSV_HEADER: &str = "seconds,group,agents,agent_steps,agent_steps_per_second,episodes,interrupted,\
+mean_return_last_100,step_ms,controller_ms,engine_ms,server_ms";
+
+fn opt(x: Option<f64>, digits: usize) -> String {
+    x.map(|x| format!("{x:.digits$}")).unwrap_or_default()
+}
 
 /// One CSV row (no newline).
 pub fn csv_row(f: &Figures) -> String {
     format!(
-        "{:.3},{},{},{},{:.1},{},{},{}",
+        "{:.3},{},{},{},{:.1},{},{},{},{},{},{},{}",
         f.seconds,
         f.group,
         f.agents,
@@ -131,15 +152,25 @@ pub fn csv_row(f: &Figures) -> String {
         f.agent_steps_per_second,
         f.episodes,
         f.interrupted,
-        f.mean_return_last_100.map(|r| format!("{r:.4}")).unwrap_or_default()
+        opt(f.mean_return_last_100, 4),
+        opt(f.step_ms, 4),
+        opt(f.controller_ms, 4),
+        opt(f.engine_ms, 4),
+        opt(f.server_ms, 4),
     )
 }
 
 /// The progress line of a group.
 pub fn line(f: &Figures) -> String {
     let ret = f.mean_return_last_100.map(|r| format!("{r:.3}")).unwrap_or_else(|| "-".into());
+    let split = match (f.step_ms, f.controller_ms, f.engine_ms, f.server_ms) {
+        (Some(s), Some(c), Some(e), Some(v)) => {
+            format!(", step {s:.2} ms = controller {c:.2} + engine {e:.2} + server {v:.2}")
+        }
+        _ => String::new(),
+    };
     format!(
-        "{}: {} agent(s), {:.0} agent-steps/s, {} episodes ({} interrupted), mean return (last 100) {ret}",
+        "{}: {} agent(s), {:.0} agent-steps/s, {} episodes ({} interrupted), mean return (last 100) {ret}{split}",
         f.group, f.agents, f.agent_steps_per_second, f.episodes, f.interrupted
     )
 }
@@ -164,7 +195,7 @@ mod tests {
     #[test]
     fn groups_count_their_own_agents_and_keep_the_last_hundred_returns() {
         let live =
-            Live::new(vec![("w0".into(), vec!["w0-0".into()]), ("w1".into(), vec!["w1-0".into(), "w1-1".into()])]);
+            Live::new(vec![("w0".into(), vec!["w0-0".into()]), ("w1".into(), vec!["w1-0".into(), "w1-1".into()])], &[]);
         for _ in 0..5 {
             live.step("w1-1");
         }
@@ -179,7 +210,9 @@ mod tests {
         // Returns 50..149: the interrupted one is not among them.
         assert_eq!(f[1].mean_return_last_100, Some(99.5));
         assert!(csv_row(&f[1]).contains(",w1,2,5,"), "{}", csv_row(&f[1]));
-        assert!(csv_row(&f[1]).ends_with(",150,1,99.5000"), "{}", csv_row(&f[1]));
+        // No handles: no step times, empty columns.
+        assert!(csv_row(&f[1]).ends_with(",150,1,99.5000,,,,"), "{}", csv_row(&f[1]));
+        assert_eq!(CSV_HEADER.split(',').count(), csv_row(&f[1]).split(',').count());
         assert!(line(&f[1]).contains("150 episodes (1 interrupted), mean return (last 100) 99.500"));
     }
 }

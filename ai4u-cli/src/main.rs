@@ -284,7 +284,7 @@ fn serve(args: ServeArgs) -> Result<bool> {
         Some((l, _)) => (0..l.spec().instances).map(|i| (format!("instance {i}"), l.spec().ids_of(i))).collect(),
         None => vec![("engines".to_owned(), all_ids.clone())],
     };
-    let live = live::Live::new(groups);
+    let live = live::Live::new(groups, &handles);
     let reporting = AtomicBool::new(true);
     let metrics = match &args.metrics {
         Some(path) => Some(

@@ -303,6 +303,13 @@ fn serve_launches_four_instances_and_restarts_a_killed_one() {
     let figures = r["figures"].as_array().unwrap();
     assert_eq!(figures.len(), 4, "{r}");
     assert_eq!(figures.iter().map(|f| f["episodes"].as_u64().unwrap()).sum::<u64>(), 96);
+    // Where the steps' time went: the parts add up to the step (the server's part is the rest).
+    for f in figures {
+        let ms = |k: &str| f[k].as_f64().unwrap_or_else(|| panic!("{k} missing in {f}"));
+        let (step, c, e, v) = (ms("step_ms"), ms("controller_ms"), ms("engine_ms"), ms("server_ms"));
+        assert!(step > 0.0 && e > 0.0 && c >= 0.0 && v >= 0.0, "{f}");
+        assert!((c + e + v - step).abs() < 1e-6 || c + e > step, "{f}");
+    }
 }
 
 #[test]
