@@ -6,6 +6,7 @@
 //! Invariant: at most one user request is in flight per agent (`waiting`), and every
 //! request is answered exactly once: with a result, a disconnect, a timeout or a failure.
 
+use crate::blank::BlankFrames;
 use crate::error::AppError;
 use crate::handle::{Info, StepResult};
 use crate::timing::StepClock;
@@ -146,6 +147,8 @@ pub(crate) struct Daemon {
     pub timeout: Duration,
     /// Where this agent's steps spend their time (see `timing.rs`).
     pub clock: Arc<StepClock>,
+    /// Cameras sending frames of one colour (see `blank.rs`).
+    pub blank: BlankFrames,
 }
 
 struct Run {
@@ -409,11 +412,13 @@ impl Daemon {
             Waiting::Reset { responder, ticket, .. }
                 if answers(stamp, ticket) && s.status == AgentStatus::NewEpisode =>
             {
-                let state = State::from_fields(std::mem::take(&mut s.fields));
+                let mut state = State::from_fields(std::mem::take(&mut s.fields));
+                let blank = self.blank.check(&self.id, &state);
                 let r = self.guarded("reset_behavior", |c| {
                     c.handle_new_episode(&state);
                     c.reset_behavior(&state)
                 });
+                state.fields.extend(blank);
                 match r {
                     Ok(obs) => {
                         run.episode = true;
@@ -456,7 +461,8 @@ impl Daemon {
 
     /// Turns the state that answers a step into the user's [`StepResult`].
     fn finish_step(&mut self, run: &mut Run, mut s: AgentState, responder: Responder<StepResult>, started: Instant) {
-        let state = State::from_fields(std::mem::take(&mut s.fields));
+        let mut state = State::from_fields(std::mem::take(&mut s.fields));
+        let blank = self.blank.check(&self.id, &state);
         s.reward += std::mem::take(&mut run.unclaimed_reward);
         let ended = s.done || s.truncated;
         let r = self.guarded("observation", |c| {
@@ -470,6 +476,7 @@ impl Daemon {
         if ended {
             run.episode = false;
         }
+        state.fields.extend(blank);
         let result = match r {
             Ok((obs, reward)) => {
                 Ok(StepResult { obs, reward, terminated: s.done, truncated: s.truncated && !s.done, info: state })

@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+mod blank;
 mod daemon;
 mod env;
 mod error;
@@ -31,6 +32,7 @@ mod responder;
 mod server;
 mod timing;
 
+pub use blank::{BLANK_INFO, BLANK_RUN};
 pub use env::{Env, ParallelEnv, ParallelReset, ParallelStep, VecEnv, VecStep, CLOSE_WAIT};
 pub use error::{AppError, Result};
 pub use handle::{ControllerHandle, Info, Pending, StepResult};
@@ -275,6 +277,7 @@ impl AppServer {
                 ready: Some(ready_tx.clone()),
                 timeout: self.opts.step_timeout,
                 clock,
+                blank: Default::default(),
             };
             std::thread::Builder::new()
                 .name(format!("ai4u-agent-{id}"))

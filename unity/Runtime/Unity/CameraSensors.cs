@@ -32,6 +32,25 @@ namespace Ai4u.Unity
             this.height = Mathf.Max(1, height);
         }
 
+        static bool saidNoGraphics;
+
+        /// <summary>
+        /// False (and said once, loudly) when this player renders nothing: <c>-nographics</c> or
+        /// a server build has the null graphics device, and a camera sensor would send nothing.
+        /// </summary>
+        public static bool CanRender(string camera)
+        {
+            if (SystemInfo.graphicsDeviceType != UnityEngine.Rendering.GraphicsDeviceType.Null) return true;
+            if (!saidNoGraphics)
+            {
+                Debug.LogError("[ai4u] camera sensor `" + camera + "` is off: this player renders nothing (-nographics or a server build); run it with graphics (on Linux, xvfb-run) to get frames");
+                saidNoGraphics = true;
+            }
+            return false;
+        }
+
+        internal static void Warn(string warning) { if (warning != null) Debug.LogWarning(warning); }
+
         /// <summary>Channels of a format.</summary>
         public static int Channels(CameraFormat f) { return f == CameraFormat.RawGrayscale ? 1 : 3; }
 
@@ -98,6 +117,7 @@ namespace Ai4u.Unity
         public int width = 84, height = 84;
         public CameraFormat format = CameraFormat.RawRgb;
         CameraCapture capture;
+        readonly BlankFrameGuard blank = new BlankFrameGuard();
 
         void Reset() { fieldName = "camera"; }
 
@@ -108,9 +128,10 @@ namespace Ai4u.Unity
 
         public override void Collect(Agent agent)
         {
-            if (sensorCamera == null) return;
+            if (sensorCamera == null || !CameraCapture.CanRender(fieldName)) return;
             if (capture == null) capture = new CameraCapture(width, height);
             var data = capture.Capture(sensorCamera, format);
+            if (format != CameraFormat.PngRgb) CameraCapture.Warn(blank.Observe(fieldName, data, CameraCapture.Channels(format)));
             agent.SetStateAsImage(fieldName, width, height, CameraCapture.Channels(format), data,
                 format == CameraFormat.PngRgb ? ImageEncoding.Png : ImageEncoding.Raw);
         }
@@ -126,6 +147,7 @@ namespace Ai4u.Unity
         public int width = 84, height = 84;
         public CameraFormat format = CameraFormat.RawRgb;
         CameraCapture captureLeft, captureRight;
+        readonly BlankFrameGuard blankLeft = new BlankFrameGuard(), blankRight = new BlankFrameGuard();
 
         void Reset() { fieldName = "stereo"; }
 
@@ -138,7 +160,7 @@ namespace Ai4u.Unity
 
         public override void Collect(Agent agent)
         {
-            if (left == null || right == null) return;
+            if (left == null || right == null || !CameraCapture.CanRender(fieldName)) return;
             if (captureLeft == null)
             {
                 captureLeft = new CameraCapture(width, height);
@@ -146,8 +168,15 @@ namespace Ai4u.Unity
             }
             var enc = format == CameraFormat.PngRgb ? ImageEncoding.Png : ImageEncoding.Raw;
             int ch = CameraCapture.Channels(format);
-            agent.SetStateAsImage(fieldName + "_left", width, height, ch, captureLeft.Capture(left, format), enc);
-            agent.SetStateAsImage(fieldName + "_right", width, height, ch, captureRight.Capture(right, format), enc);
+            var l = captureLeft.Capture(left, format);
+            var r = captureRight.Capture(right, format);
+            if (format != CameraFormat.PngRgb)
+            {
+                CameraCapture.Warn(blankLeft.Observe(fieldName + "_left", l, ch));
+                CameraCapture.Warn(blankRight.Observe(fieldName + "_right", r, ch));
+            }
+            agent.SetStateAsImage(fieldName + "_left", width, height, ch, l, enc);
+            agent.SetStateAsImage(fieldName + "_right", width, height, ch, r, enc);
         }
 
         void OnDestroy()
