@@ -58,7 +58,11 @@ impl Serve {
             }
             if Instant::now() > end {
                 let _ = self.child.kill();
-                panic!("ai4u serve did not finish within 90 s");
+                let mut err = String::new();
+                if let Some(mut e) = self.child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                panic!("ai4u serve did not finish within 90 s; its stderr:\n{err}");
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -251,9 +255,12 @@ fn the_generic_controller_reads_unity_shapes() {
 #[test]
 fn a_forced_edition_overrides_detection() {
     // Forced to Unity, a Godot 4 scene gets Unity's words: `__restart__` only starts it,
-    // so its episodes after the first are phantoms (what auto-detection avoids).
-    let s = serve("forced", &["--ids", "0", "--episodes", "2", "--legacy-edition", "unity"]);
-    let mut e = emu(Edition::Godot4, s.addr);
+    // so its episodes after the first are phantoms (what auto-detection avoids). Its
+    // shapes are read as Unity's too, which `samplescene` refuses: `generic` takes them.
+    let args =
+        ["--ids", "0", "--episodes", "2", "--legacy-edition", "unity", "--controller", "generic", "--policy", "random"];
+    let s = serve("forced", &args);
+    let mut e = emu(Edition::Godot4, s.addr).with_engine_max_steps(20);
     e.configure().unwrap();
     let engine = drive(e);
     let (ok, err, _) = s.finish();
@@ -285,4 +292,34 @@ fn an_unknown_edition_is_refused_by_name() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("godot5") && err.contains("godot4"), "{err}");
+}
+
+#[test]
+fn network_text_in_legacy_log_lines_is_escaped() {
+    use ai4u_core::legacy;
+    use ai4u_core::value::Field;
+    let s = serve("escape", &["--ids", "0", "--episodes", "1"]);
+    let probe = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    probe.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    // An unknown id that tries to forge a log line.
+    let forged = "9\nai4u: forged line";
+    let config = [
+        Field::new("__target__", "envcontrol"),
+        Field::new("max_steps", 5i64),
+        Field::new("id", forged),
+        Field::new("config", 1i64),
+    ];
+    probe.send_to(&legacy::encode_request(&config), s.addr).unwrap();
+    let mut buf = [0u8; 1000];
+    let (n, _) = probe.recv_from(&mut buf).expect("an unknown id is answered");
+    assert_eq!(&buf[..n], b"__stop__;0;");
+    // Then a real agent, so the run ends.
+    let mut e = emu(Edition::Unity, s.addr);
+    e.configure().unwrap();
+    let engine = drive(e);
+    let (ok, err, _) = s.finish();
+    assert!(ok, "serve failed: {err}");
+    engine.join().unwrap();
+    assert!(err.contains("9\\u{a}ai4u: forged line"), "{err}");
+    assert!(!err.lines().any(|l| l.starts_with("ai4u: forged")), "{err}");
 }
