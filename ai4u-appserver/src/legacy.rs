@@ -56,6 +56,8 @@ struct Agent {
     /// The episode ended (done, or truncated here): the engine is only told to wait or stop
     /// until the reset that restarts it, and its states are not forwarded.
     over: bool,
+    /// The controller's stop was delivered: it is done with this agent (see `dismiss`).
+    stopped: bool,
     last_seen: Instant,
 }
 
@@ -181,12 +183,14 @@ async fn on_datagram(
         let state =
             AgentState { id: id.clone(), status, reward: 0.0, done: false, truncated: false, steps: 0, fields: vec![] };
         let _ = daemon.send(DaemonMsg::State(state, agent.delivered));
-        return Some(reply_waiting(agent));
+        let reply = reply_waiting(agent);
+        return Some(dismiss(&id, reply, shared, agents));
     }
     if agent.over && !agent.restarting {
         // The episode is over; the engine goes on reporting (Godot 4 polls until the
         // reset) or has not read its stop yet. Its states belong to no episode.
-        return Some(reply_running(agent, true));
+        let reply = reply_running(agent, true);
+        return Some(dismiss(&id, reply, shared, agents));
     }
     let number = |name: &str| get(&fields, name).and_then(Value::as_f32);
     let flag = |name: &str| matches!(get(&fields, name), Some(Value::Bool(true)));
@@ -226,7 +230,20 @@ async fn on_datagram(
     // told `__restart__` by a forced edition) ends at its next state, as a one-step episode.
     let ended = status == AgentStatus::Step && (done || truncated);
     agent.over = ended;
-    Some(reply_running(agent, ended))
+    let reply = reply_running(agent, ended);
+    Some(dismiss(&id, reply, shared, agents))
+}
+
+/// Once the controller's stop reached the engine, the controller is done with the agent:
+/// it is let go as a disconnect (AI4U engines have no goodbye), so whoever waits for the
+/// engine to leave is not kept waiting. A new configuration serves the id again.
+fn dismiss(id: &str, reply: String, shared: &Shared, agents: &mut HashMap<String, Agent>) -> String {
+    if let Some(agent) = agents.get(id).filter(|a| a.stopped) {
+        let conn_id = agent.conn_id;
+        agents.remove(id);
+        release(shared, id, conn_id, "the controller stopped the agent".into());
+    }
+    reply
 }
 
 async fn configure(
@@ -300,6 +317,7 @@ async fn configure(
         max_steps: if imposed { max_steps } else { 0 },
         acts: 0,
         over: false,
+        stopped: false,
         last_seen: Instant::now(),
     };
     if agent.edition.is_some() {
@@ -401,7 +419,10 @@ fn reply_waiting(agent: &mut Agent) -> String {
                 agent.paused = false;
                 return word(agent.edition, "__resume__");
             }
-            Some(Command::Stop) => return stop_word(agent.edition),
+            Some(Command::Stop) => {
+                agent.stopped = true;
+                return stop_word(agent.edition);
+            }
             // An action or a pause means nothing to a waiting agent.
             Some(_) => continue,
             None => return command("__noop__", &["0".into()]),
@@ -419,17 +440,17 @@ fn reply_running(agent: &mut Agent, ended: bool) -> String {
     }
     if ended {
         agent.pending.retain(|(_, c)| !matches!(c, Command::Act { .. } | Command::Wait));
+        let asked = agent.pending.iter().any(|(_, c)| matches!(c, Command::Stop));
+        if asked {
+            agent.pending.retain(|(_, c)| !matches!(c, Command::Stop));
+            agent.stopped = true;
+            return stop_word(agent.edition);
+        }
         return match agent.edition {
-            // Godot 4 keeps reporting and is told to wait until the reset comes (a stop
-            // asked meanwhile is passed on).
-            Some(Edition::Godot4) if !agent.pending.iter().any(|(_, c)| matches!(c, Command::Stop)) => {
-                word(agent.edition, "__waitnewaction__")
-            }
+            // Godot 4 keeps reporting and is told to wait until the reset comes.
+            Some(Edition::Godot4) => word(agent.edition, "__waitnewaction__"),
             // Unity and Godot 3 stop an agent whose episode ended; it then waits for a restart.
-            _ => {
-                agent.pending.retain(|(_, c)| !matches!(c, Command::Stop));
-                stop_word(agent.edition)
-            }
+            _ => stop_word(agent.edition),
         };
     }
     match deliver(agent) {
@@ -446,7 +467,10 @@ fn reply_running(agent: &mut Agent, ended: bool) -> String {
             agent.paused = true;
             word(agent.edition, "__pause__")
         }
-        Some(Command::Stop) => stop_word(agent.edition),
+        Some(Command::Stop) => {
+            agent.stopped = true;
+            stop_word(agent.edition)
+        }
         Some(Command::Resume) | Some(Command::Wait) | Some(Command::Reset { .. }) | None => {
             word(agent.edition, "__waitnewaction__")
         }

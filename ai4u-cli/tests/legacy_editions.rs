@@ -120,6 +120,9 @@ fn n_real_episodes(edition: Edition, detected: &str) {
     let (e, end) = engine.join().unwrap();
     assert_eq!(end, Some(EmuEnd::NotConnected), "the emulator ends when the server is gone");
     assert!(err.contains(detected), "the edition is detected ({detected}): {err}");
+    // The final stop lets the agent go: the program does not wait for a goodbye AI4U
+    // engines never send.
+    assert!(!err.contains("did not say goodbye"), "{err}");
     // Exactly N real episodes: each reaches the cube in 10 steps, none is a phantom.
     let eps = episodes(&report);
     assert_eq!(eps.len(), 3, "{report:#}");
