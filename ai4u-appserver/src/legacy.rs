@@ -144,22 +144,22 @@ async fn on_datagram(
     if control && get(&fields, "config").is_some() {
         return Some(configure(&id, &fields, peer, shared, agents).await);
     }
+    if control && get(&fields, "wait_command").is_none() && get(&fields, "__stop__").is_some() {
+        // The Godot 4 edition's window closed. AI4U's server answers `halt`, which the
+        // engine takes as "halted by client"; for us the engine is gone, like a native
+        // disconnect, and a new run of the game configures the agent again.
+        if let Some(agent) = agents.remove(&id) {
+            eprintln!("ai4u: legacy agent `{}` from {peer}: the game window was closed", escape_log(&id));
+            release(shared, &id, agent.conn_id, "the AI4U engine's window was closed".into());
+        }
+        return Some("halt".to_owned());
+    }
     let Some(agent) = agents.get_mut(&id) else {
         // Not configured (yet, or any more): AI4U engines configure first; say nothing new.
         return Some(command("__noop__", &["0".into()]));
     };
     agent.last_seen = Instant::now();
     agent.peer = peer;
-    if control && get(&fields, "wait_command").is_none() && get(&fields, "__stop__").is_some() {
-        // The Godot 4 edition's window closed. AI4U's server answers `halt`, which the
-        // engine takes as "halted by client"; for us the engine is gone, like a native
-        // disconnect, and a new run of the game configures the agent again.
-        let conn_id = agent.conn_id;
-        agents.remove(&id);
-        eprintln!("ai4u: legacy agent `{}` from {peer}: the game window was closed", escape_log(&id));
-        release(shared, &id, conn_id, "the AI4U engine's window was closed".into());
-        return Some("halt".to_owned());
-    }
     if agent.setup.is_some() {
         let edition = agent.edition.or_else(|| legacy::detect_edition(&fields)).unwrap_or(Edition::Unity);
         agent.edition = Some(edition);
