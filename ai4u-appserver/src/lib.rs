@@ -130,6 +130,12 @@ impl AppServerBuilder {
         self.opts.legacy_udp = on;
         self
     }
+    /// Serves every AI4U agent as this edition of AI4U's engine side (`None`, the default:
+    /// tell each agent's edition from its messages); see [`ServerOptions::legacy_edition`].
+    pub fn legacy_edition(mut self, edition: Option<ai4u_core::legacy::Edition>) -> Self {
+        self.opts.legacy_edition = edition;
+        self
+    }
     /// The options built so far.
     pub fn options(&self) -> &ServerOptions {
         &self.opts

@@ -60,6 +60,9 @@ pub struct ServerOptions {
     /// Also serve scenes made with the original AI4U packages, over their UDP text
     /// protocol on the same host and port number.
     pub legacy_udp: bool,
+    /// The edition of AI4U's engine side the legacy front end answers (`None`: told from
+    /// each agent's messages, the `__ctrl_*__` fields and wait words of Godot 4).
+    pub legacy_edition: Option<ai4u_core::legacy::Edition>,
 }
 
 impl Default for ServerOptions {
@@ -80,6 +83,7 @@ impl Default for ServerOptions {
             insecure: false,
             agent_config: Vec::new(),
             legacy_udp: false,
+            legacy_edition: None,
         }
     }
 }

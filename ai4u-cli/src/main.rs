@@ -59,6 +59,29 @@ impl From<ModeArg> for Mode {
     }
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum EditionArg {
+    Auto,
+    /// The Unity package AI4UUE.
+    Unity,
+    /// The Godot 3 edition AI4UGE.
+    Godot3,
+    /// The Godot 4 edition (2025).
+    Godot4,
+}
+
+impl EditionArg {
+    fn edition(self) -> Option<ai4u_core::legacy::Edition> {
+        use ai4u_core::legacy::Edition;
+        match self {
+            EditionArg::Auto => None,
+            EditionArg::Unity => Some(Edition::Unity),
+            EditionArg::Godot3 => Some(Edition::Godot3),
+            EditionArg::Godot4 => Some(Edition::Godot4),
+        }
+    }
+}
+
 #[derive(Args, Clone)]
 struct NetArgs {
     /// Address to listen on (0.0.0.0 to accept engines from other machines; then give --token).
@@ -122,6 +145,10 @@ struct ServeArgs {
     ids: Vec<String>,
     #[command(flatten)]
     net: NetArgs,
+    /// Which AI4U edition the --legacy-udp scenes are: told from each agent's messages
+    /// (auto), or forced.
+    #[arg(long, value_enum, requires = "legacy_udp", default_value_t = EditionArg::Auto)]
+    legacy_edition: EditionArg,
     /// Episodes per agent, then stop every agent and exit (0 = run until killed).
     #[arg(long, default_value_t = 0)]
     episodes: u32,
@@ -253,7 +280,7 @@ fn serve(args: ServeArgs) -> Result<bool> {
         })
         .context("installing the Ctrl-C handler")?;
     }
-    let mut builder = args.net.builder();
+    let mut builder = args.net.builder().legacy_edition(args.legacy_edition.edition());
     if let Some(m) = args.max_steps {
         builder = builder.agent_config(Field::new("max_steps", m as i64));
     }

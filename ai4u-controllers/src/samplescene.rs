@@ -64,9 +64,12 @@ impl Controller for SampleSceneController {
         if m.inputs.is_empty() && m.outputs.is_empty() {
             return Ok(());
         }
-        let shape_of = |name: &str| m.input(name).map(|i| i.shape.clone());
-        let ok = shape_of("array") == Some(vec![7])
-            && shape_of("vision") == Some(vec![10, 10, 1])
+        let shape_of = |name: &str| m.input(name).map(|i| i.shape.as_slice());
+        // AI4U's Unity package puts the stacked-observation count first (`[1, 7]`,
+        // `[1, 10, 10]`); the legacy front end reads it off, but a declaration taken
+        // elsewhere may still carry it. One frame of either shape is the same sensor.
+        let ok = matches!(shape_of("array"), Some([7] | [1, 7]))
+            && matches!(shape_of("vision"), Some([10, 10, 1] | [1, 10, 10]))
             && m.output("move").map(|o| o.shape.clone()) == Some(vec![4]);
         if ok {
             Ok(())
@@ -164,5 +167,18 @@ mod tests {
             }],
         };
         assert!(c.handle_configuration("0", 10, &m).unwrap_err().to_string().contains("not a SampleScene agent"));
+    }
+
+    #[test]
+    fn accepts_the_unity_package_s_stacked_shapes() {
+        let m = ai4u_core::metadata::ModelMetadata::from_ai4u_json(
+            r#"{"inputs":[{"name":"array","shape":[1,7],"type":5,"rangeMin":-1,"rangeMax":1},
+                          {"name":"vision","shape":[1,10,10],"type":5,"rangeMin":0,"rangeMax":255}],
+               "outputs":[{"name":"move","isContinuous":true,"shape":[4],"rangeMin":[-1,-1,0,0],"rangeMax":[1,1,1,1]}]}"#,
+        )
+        .unwrap();
+        let mut c = SampleSceneController::new();
+        c.handle_configuration("0", 10, &m).unwrap();
+        c.check_declaration(&m).unwrap();
     }
 }

@@ -254,6 +254,114 @@ pub fn decode_reply(text: &str) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// The three editions of AI4U's engine side found in users' scenes. Their requests share
+/// the framing above; they differ in what they expect back (see `docs/LEGACY.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Edition {
+    /// The Unity package AI4UUE 0.9.
+    Unity,
+    /// The Godot 3 edition AI4UGE (C#). It answers like Unity; only the last command of a
+    /// reply is its action.
+    Godot3,
+    /// The Godot 4 edition of 2025 (C#): `__ctrl_*__` fields in its states, a wait message
+    /// listing `start_and_reset, start`, `__reset__` to start an episode, a close message.
+    Godot4,
+}
+
+impl Edition {
+    /// The name the `--legacy-edition` option and the logs use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Edition::Unity => "unity",
+            Edition::Godot3 => "godot3",
+            Edition::Godot4 => "godot4",
+        }
+    }
+
+    /// Whether every input shape in its metadata starts with the stacked-observation count
+    /// (`[1, 7]` for a 7-float sensor). The Unity and Godot 3 editions do; Godot 4 does not.
+    pub fn stacks_inputs(self) -> bool {
+        self != Edition::Godot4
+    }
+}
+
+impl std::fmt::Display for Edition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Edition {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Edition, String> {
+        match s {
+            "unity" => Ok(Edition::Unity),
+            "godot3" => Ok(Edition::Godot3),
+            "godot4" => Ok(Edition::Godot4),
+            other => Err(format!("unknown AI4U edition `{other}` (unity, godot3 or godot4)")),
+        }
+    }
+}
+
+/// The edition a wait message or a state comes from, as far as it tells: the Godot 4
+/// edition puts `__ctrl_*__` fields in its states and lists `start_and_reset, start` in its
+/// wait message; anything else is served as Unity (Godot 3 cannot be told from Unity, and
+/// is answered the same way). `None` for messages that tell nothing (a configuration).
+pub fn detect_edition(fields: &[Field]) -> Option<Edition> {
+    if fields.iter().any(|f| f.name.starts_with("__ctrl_")) {
+        return Some(Edition::Godot4);
+    }
+    let control = fields.iter().any(|f| f.name == "__target__" && f.value == Value::String("envcontrol".into()));
+    if !control {
+        return Some(Edition::Unity);
+    }
+    let wait = fields.iter().find(|f| f.name == "wait_command")?;
+    match &wait.value {
+        Value::String(words) if words.split(',').any(|w| matches!(w.trim(), "start_and_reset" | "start")) => {
+            Some(Edition::Godot4)
+        }
+        _ => Some(Edition::Unity),
+    }
+}
+
+/// How an input declared by a stacking edition ([`Edition::stacks_inputs`]) is observed,
+/// reading the leading dimension as the stack count as AI4U's Python edition did: a
+/// vector `[s, n]` is `[n]` for one frame and `[s, n]` for several; a grid `[s, h, w]` is
+/// `[h, w, s]`, its frames as channels (the SampleScene's ray grid `[1, 10, 10]` becomes
+/// `[10, 10, 1]`); a deeper shape loses a stack of 1 and keeps a larger one in front.
+/// A one-dimensional shape has no stack and is kept.
+pub fn unstacked_shape(declared: &[u32]) -> Vec<u32> {
+    match declared {
+        [] | [_] => declared.to_vec(),
+        [1, rest @ ..] if rest.len() != 2 => rest.to_vec(),
+        [s, h, w] => vec![*h, *w, *s],
+        _ => declared.to_vec(),
+    }
+}
+
+/// The readings of an input declared as `declared` by a stacking edition, laid out for
+/// [`unstacked_shape`]: only a grid of several frames moves (frame-major to channels-last);
+/// `None` when `data` does not hold the declared number of elements.
+pub fn unstack_values(declared: &[u32], data: &[f32]) -> Option<Vec<f32>> {
+    let len = declared.iter().try_fold(1usize, |n, &d| n.checked_mul(d as usize))?;
+    if len != data.len() {
+        return None;
+    }
+    match *declared {
+        [s, h, w] if s > 1 => {
+            let (s, frame) = (s as usize, h as usize * w as usize);
+            let mut out = vec![0.0; data.len()];
+            for (k, chunk) in data.chunks_exact(frame).enumerate() {
+                for (p, &x) in chunk.iter().enumerate() {
+                    out[p * s + k] = x;
+                }
+            }
+            Some(out)
+        }
+        _ => Some(data.to_vec()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,5 +419,37 @@ mod tests {
         let cmds = decode_reply(&format!("{act}@seed;1;7"));
         assert_eq!(cmds[0], ("move".into(), vec!["1".into(), "0".into(), "0".into(), "0".into()]));
         assert_eq!(cmds[1], ("seed".into(), vec!["7".into()]));
+    }
+
+    #[test]
+    fn editions_are_told_apart_by_their_messages() {
+        let wait = |words: &str| {
+            vec![Field::new("__target__", "envcontrol"), Field::new("wait_command", words), Field::new("id", "0")]
+        };
+        assert_eq!(detect_edition(&wait("restart, resume")), Some(Edition::Unity));
+        assert_eq!(detect_edition(&wait("restart, resume, start_and_reset, start")), Some(Edition::Godot4));
+        let state = vec![Field::new("done", false), Field::new("id", "0")];
+        assert_eq!(detect_edition(&state), Some(Edition::Unity));
+        let mut godot = state.clone();
+        godot.push(Field::new("__ctrl_paused__", false));
+        assert_eq!(detect_edition(&godot), Some(Edition::Godot4));
+        let config = vec![Field::new("__target__", "envcontrol"), Field::new("config", 1i64)];
+        assert_eq!(detect_edition(&config), None);
+        assert_eq!("godot4".parse::<Edition>(), Ok(Edition::Godot4));
+        assert!("godot5".parse::<Edition>().unwrap_err().contains("godot5"));
+    }
+
+    #[test]
+    fn the_leading_stack_dimension_is_read_off() {
+        assert_eq!(unstacked_shape(&[1, 7]), vec![7]);
+        assert_eq!(unstacked_shape(&[1, 10, 10]), vec![10, 10, 1]);
+        assert_eq!(unstacked_shape(&[4, 5, 5]), vec![5, 5, 4]);
+        assert_eq!(unstacked_shape(&[3, 7]), vec![3, 7]);
+        assert_eq!(unstacked_shape(&[7]), vec![7]);
+        assert_eq!(unstacked_shape(&[1, 2, 3, 4]), vec![2, 3, 4]);
+        // Two frames of a 1x2 grid: frame-major in, channels-last out.
+        assert_eq!(unstack_values(&[2, 1, 2], &[1.0, 2.0, 3.0, 4.0]), Some(vec![1.0, 3.0, 2.0, 4.0]));
+        assert_eq!(unstack_values(&[1, 7], &[0.0; 7]), Some(vec![0.0; 7]));
+        assert_eq!(unstack_values(&[1, 7], &[0.0; 6]), None);
     }
 }
