@@ -7,7 +7,7 @@
 
 use crate::daemon::{ConnCmd, ConnLink, DaemonMsg, Group, Ticket};
 use crate::timing::StepClock;
-use ai4u_core::value::Field;
+use ai4u_core::value::{Field, ValueKind};
 use ai4u_core::wire::*;
 use crossbeam_channel::Sender;
 use std::collections::HashMap;
@@ -305,6 +305,14 @@ fn check_hello(h: &Hello, opts: &ServerOptions) -> Result<(), String> {
         }
         // Before any space is built from the declaration.
         a.metadata.check_elements(opts.limits.max_agent_elements).map_err(|e| format!("agent `{}`: {e}", a.id))?;
+        // An image is declared as it is laid out (HWC), so a transposed or flattened
+        // declaration cannot be read the wrong way round.
+        if let Some(i) = a.metadata.inputs.iter().find(|i| i.kind == ValueKind::Image && i.shape.len() != 3) {
+            return Err(format!(
+                "agent `{}`: image input `{}` is declared {:?}; an image input's shape is [height, width, channels]",
+                a.id, i.name, i.shape
+            ));
+        }
     }
     Ok(())
 }

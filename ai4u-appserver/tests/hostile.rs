@@ -271,3 +271,32 @@ fn a_step_report_right_after_a_reset_is_a_violation_named_at_once() {
     assert_eq!(raw.join().unwrap(), Some(Message::Error { reason: reason.into() }));
     assert_eq!(err.to_string(), format!("engine of agent `0` disconnected: {reason}"));
 }
+
+#[test]
+fn an_image_input_declared_in_another_layout_than_hwc_is_refused() {
+    let server = builder().bind().unwrap();
+    let addr = server.local_addr();
+    let starting = std::thread::spawn(move || server.start(&["0"], generic(1)));
+    for shape in [vec![36], vec![3, 4, 3, 1]] {
+        let mut e = RawEngine::connect(addr);
+        let mut hello = RawEngine::hello(&["0"]);
+        hello.agents[0].metadata.inputs.push(ai4u_core::metadata::InputSpec {
+            name: "camera".into(),
+            kind: ai4u_core::value::ValueKind::Image,
+            shape: shape.clone(),
+            range_min: 0.0,
+            range_max: 255.0,
+        });
+        e.send(Message::Hello(hello));
+        assert_eq!(
+            rejected(&mut e),
+            format!(
+                "agent `0`: image input `camera` is declared {shape:?}; an image input's shape is [height, width, channels]"
+            )
+        );
+    }
+    let engine = spawn_line_engine(engine_opts(addr), &["0"], 0);
+    let handles = starting.join().unwrap().unwrap();
+    handles[0].stop().unwrap();
+    engine.join().unwrap().unwrap();
+}

@@ -63,6 +63,31 @@ fn element_count(v: &Value) -> usize {
     }
 }
 
+/// An image fills a Box laid out as the image is (HWC: `[h, w, c]`, or `[h, w]` for one
+/// channel, or flat), and a u8 Box only from u8 pixels: a transposed Box or f32 pixels in a
+/// u8 Box would be read wrongly without a word.
+fn check_image_layout(name: &str, img: &ai4u_core::value::Image, space: &BoxSpace) -> Result<()> {
+    let (h, w, c) = (img.height as usize, img.width as usize, img.channels as usize);
+    let fits = match space.shape() {
+        [_] => true,
+        [sh, sw] => (*sh, *sw, c) == (h, w, 1),
+        [sh, sw, sc] => (*sh, *sw, *sc) == (h, w, c),
+        _ => false,
+    };
+    if !fits {
+        return Err(ControllerError::Observation(format!(
+            "field `{name}` is a {w}x{h} image with {c} channel(s), laid out [{h}, {w}, {c}] (HWC); the space {space} does not match"
+        )));
+    }
+    if space.dtype() == DType::U8 && img.pixel != PixelType::U8 {
+        return Err(ControllerError::Observation(format!(
+            "field `{name}` carries {:?} pixels; the space {space} holds u8 (declare a float-array input for float pixels)",
+            img.pixel
+        )));
+    }
+    Ok(())
+}
+
 /// A value as a sample of `space` (dtype and shape of the box; bounds are not checked
 /// here, the caller decides what out-of-range readings mean).
 pub fn value_to_box_sample(name: &str, v: &Value, space: &BoxSpace) -> Result<Sample> {
@@ -74,6 +99,9 @@ pub fn value_to_box_sample(name: &str, v: &Value, space: &BoxSpace) -> Result<Sa
             v.shape(),
             v.kind()
         )));
+    }
+    if let Value::Image(img) = v {
+        check_image_layout(name, img, space)?;
     }
     let dims = IxDyn(space.shape());
     let bad_shape = |e: ndarray::ShapeError| ControllerError::Observation(format!("field `{name}`: {e}"));
@@ -181,5 +209,28 @@ mod tests {
         assert_eq!(sample_to_value(&a).unwrap(), Value::floats(vec![1.0, -1.0]));
         assert_eq!(sample_to_value(&Sample::scalar_i64(3)).unwrap(), Value::Int(3));
         assert!(sample_to_value(&Sample::Tuple(vec![])).is_err());
+    }
+
+    #[test]
+    fn an_image_fills_a_box_only_in_its_own_layout_and_pixel_type() {
+        use ai4u_core::value::Image;
+        // 4 wide, 3 high, 3 channels: HWC [3, 4, 3], 36 bytes.
+        let img = Value::Image(Image::raw_u8(4, 3, 3, (0..36).collect()).unwrap());
+        let u8_box = |shape: &[usize]| BoxSpace::uniform(0.0, 255.0, shape, DType::U8).unwrap();
+        let s = value_to_box_sample("camera", &img, &u8_box(&[3, 4, 3])).unwrap();
+        assert_eq!(s.as_u8().unwrap()[[1, 2, 0]], 18, "row 1, column 2, channel 0");
+        assert!(value_to_box_sample("camera", &img, &u8_box(&[36])).is_ok(), "flat keeps the HWC order");
+        let err = value_to_box_sample("camera", &img, &u8_box(&[4, 3, 3])).unwrap_err().to_string();
+        assert!(err.contains("4x3 image with 3 channel(s), laid out [3, 4, 3] (HWC)"), "{err}");
+        let grey = Value::Image(Image::raw_u8(4, 3, 1, vec![9; 12]).unwrap());
+        assert!(value_to_box_sample("g", &grey, &u8_box(&[3, 4])).is_ok());
+        assert!(value_to_box_sample("g", &grey, &u8_box(&[4, 3])).is_err());
+        let f32_img = Value::Image(Image {
+            pixel: ai4u_core::value::PixelType::F32,
+            data: vec![0; 36 * 4],
+            ..Image::raw_u8(4, 3, 3, vec![0; 36]).unwrap()
+        });
+        let err = value_to_box_sample("camera", &f32_img, &u8_box(&[3, 4, 3])).unwrap_err().to_string();
+        assert!(err.contains("carries F32 pixels"), "{err}");
     }
 }
