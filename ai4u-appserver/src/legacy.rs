@@ -75,6 +75,9 @@ pub(crate) async fn serve(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: 
                 if let Some(reply) = on_datagram(&buf[..n], peer, &shared, &mut agents, &mut holds).await {
                     let _ = socket.send_to(reply.as_bytes(), peer).await;
                 }
+                for (peer, reply) in holds.take_displaced() {
+                    let _ = socket.send_to(reply.as_bytes(), peer).await;
+                }
             }
             (id, c) = holds.command(&mut agents), if !holds.is_empty() => {
                 if let Some((peer, reply)) = holds.on_command(&id, c, &mut agents) {
@@ -143,7 +146,7 @@ async fn on_datagram(
         eprintln!("ai4u: legacy datagram from {peer} ignored: it has no `id` field");
         return None;
     };
-    holds.forget(&id);
+    holds.forget(&id, peer);
     let control = text(&fields, "__target__").is_some_and(|t| t == "envcontrol");
     if control && get(&fields, "config").is_some() {
         return Some(configure(&id, &fields, peer, shared, agents).await);

@@ -48,6 +48,8 @@ struct Held {
 #[derive(Default)]
 pub(super) struct Holds {
     held: HashMap<String, Held>,
+    /// Answers displaced by a datagram from another address, to send at once.
+    displaced: Vec<(SocketAddr, String)>,
 }
 
 /// Whether `reply` is one of AI4U's "nothing new" answers (under any edition's argument list).
@@ -75,10 +77,21 @@ impl Holds {
         None
     }
 
-    /// A new datagram from agent `id`: its engine no longer waits for the held answer (one
-    /// request in flight), so that answer would be read as the reply to the new request.
-    pub(super) fn forget(&mut self, id: &str) {
-        self.held.remove(id);
+    /// A new datagram for agent `id` from `peer`. From the same address, the engine no longer
+    /// waits for the held answer (one request in flight), which would be read as the reply to
+    /// the new request: it is dropped. From another address (a restarted engine, or another
+    /// sender using the id), the held one is answered now rather than left to time out.
+    pub(super) fn forget(&mut self, id: &str, peer: SocketAddr) {
+        if let Some(h) = self.held.remove(id) {
+            if h.peer != peer {
+                self.displaced.push((h.peer, h.nothing));
+            }
+        }
+    }
+
+    /// The answers [`forget`](Self::forget) displaced, to send now.
+    pub(super) fn take_displaced(&mut self) -> Vec<(SocketAddr, String)> {
+        std::mem::take(&mut self.displaced)
     }
 
     pub(super) fn is_empty(&self) -> bool {
