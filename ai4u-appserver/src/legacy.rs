@@ -3,7 +3,7 @@
 //! controllers as native connections.
 //!
 //! Each AI4U agent behaves as a one-agent connection in realtime mode: every datagram is
-//! answered at once with the agent's next command or with AI4U's "nothing new"
+//! answered with the agent's next command or with AI4U's "nothing new"
 //! (`__waitnewaction__` while running, `__noop__` while waiting). UDP has no close, so an
 //! agent silent for longer than the step timeout is treated as disconnected, and so is one
 //! whose scene configures it again (Unity's Stop -> Play) or whose window closes (Godot 4).
@@ -14,6 +14,12 @@
 //! declares them. The editions ignore the episode length the configuration reply gives,
 //! so a server-side `max_steps` is enforced here: the episode is truncated and the agent
 //! waits for the reset that restarts it.
+//!
+//! A "nothing new" answer is held (per agent, up to `hold::HOLD`) and replaced by the
+//! daemon's command the moment it arrives: see `legacy/hold.rs` for why an engine sharing a
+//! core needs it.
+
+mod hold;
 
 use crate::daemon::{ConnCmd, ConnLink, DaemonMsg, Ticket};
 use crate::server::{escape_log, Shared};
@@ -21,6 +27,7 @@ use ai4u_core::legacy::{self, command, value_args, Edition};
 use ai4u_core::metadata::ModelMetadata;
 use ai4u_core::value::{Field, Value};
 use ai4u_core::wire::{AgentState, AgentStatus, Command};
+use hold::{Asked, Holds};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -88,11 +95,27 @@ pub(crate) async fn serve(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: 
     let mut agents: HashMap<String, Agent> = HashMap::new();
     let mut buf = vec![0u8; legacy::MAX_REQUEST + 1];
     let mut liveness = tokio::time::interval(Duration::from_millis(500));
+    let mut holds = Holds::default();
     loop {
+        let due = holds.next_deadline();
         tokio::select! {
             r = socket.recv_from(&mut buf) => {
                 let Ok((n, peer)) = r else { continue };
-                if let Some(reply) = on_datagram(&buf[..n], peer, &shared, &mut agents).await {
+                if let Some(reply) = on_datagram(&buf[..n], peer, &shared, &mut agents, &mut holds).await {
+                    let _ = socket.send_to(reply.as_bytes(), peer).await;
+                }
+                for (peer, reply) in holds.take_displaced() {
+                    let _ = socket.send_to(reply.as_bytes(), peer).await;
+                }
+            }
+            (id, c) = holds.command(&mut agents), if !holds.is_empty() => {
+                if let Some((peer, reply)) = holds.on_command(&id, c, &mut agents) {
+                    let reply = dismiss(&id, reply, &shared, &mut agents);
+                    let _ = socket.send_to(reply.as_bytes(), peer).await;
+                }
+            }
+            _ = sleep_until(due), if due.is_some() => {
+                for (peer, reply) in holds.expired(Instant::now()) {
                     let _ = socket.send_to(reply.as_bytes(), peer).await;
                 }
             }
@@ -107,8 +130,20 @@ pub(crate) async fn serve(socket: UdpSocket, shared: Arc<Shared>, mut shutdown: 
                     }
                 }
             }
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => {
+                for (peer, reply) in holds.drain() {
+                    let _ = socket.send_to(reply.as_bytes(), peer).await;
+                }
+                return;
+            }
         }
+    }
+}
+
+async fn sleep_until(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -128,6 +163,7 @@ async fn on_datagram(
     peer: SocketAddr,
     shared: &Arc<Shared>,
     agents: &mut HashMap<String, Agent>,
+    holds: &mut Holds,
 ) -> Option<String> {
     let fields = match legacy::decode_request(bytes) {
         Ok(f) => f,
@@ -140,6 +176,7 @@ async fn on_datagram(
         eprintln!("ai4u: legacy datagram from {peer} ignored: it has no `id` field");
         return None;
     };
+    holds.forget(&id, peer);
     let control = text(&fields, "__target__").is_some_and(|t| t == "envcontrol");
     if control && get(&fields, "config").is_some() {
         return Some(configure(&id, &fields, peer, shared, agents).await);
@@ -184,13 +221,13 @@ async fn on_datagram(
             AgentState { id: id.clone(), status, reward: 0.0, done: false, truncated: false, steps: 0, fields: vec![] };
         let _ = daemon.send(DaemonMsg::State(state, agent.delivered));
         let reply = reply_waiting(agent);
-        return Some(dismiss(&id, reply, shared, agents));
+        return holds.offer(&id, peer, Asked::Waiting, reply).map(|r| dismiss(&id, r, shared, agents));
     }
     if agent.over && !agent.restarting {
         // The episode is over; the engine goes on reporting (Godot 4 polls until the
         // reset) or has not read its stop yet. Its states belong to no episode.
         let reply = reply_running(agent, true);
-        return Some(dismiss(&id, reply, shared, agents));
+        return holds.offer(&id, peer, Asked::Running { done: true }, reply).map(|r| dismiss(&id, r, shared, agents));
     }
     let number = |name: &str| get(&fields, name).and_then(Value::as_f32);
     let flag = |name: &str| matches!(get(&fields, name), Some(Value::Bool(true)));
@@ -231,7 +268,7 @@ async fn on_datagram(
     let ended = status == AgentStatus::Step && (done || truncated);
     agent.over = ended;
     let reply = reply_running(agent, ended);
-    Some(dismiss(&id, reply, shared, agents))
+    holds.offer(&id, peer, Asked::Running { done: ended }, reply).map(|r| dismiss(&id, r, shared, agents))
 }
 
 /// Once the controller's stop reached the engine, the controller is done with the agent:
