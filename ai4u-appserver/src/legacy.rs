@@ -65,6 +65,9 @@ struct Agent {
     over: bool,
     /// The controller's stop was delivered: it is done with this agent (see `dismiss`).
     stopped: bool,
+    /// When the last action was handed out: the engine's part of a step runs from there to
+    /// its next state (see `timing.rs`).
+    acted_at: Option<Instant>,
     last_seen: Instant,
 }
 
@@ -262,6 +265,11 @@ async fn on_datagram(
         steps: number("steps").map(|s| s as u32).unwrap_or(0),
         fields: sensors,
     };
+    if let (AgentStatus::Step, Some(at)) = (state.status, agent.acted_at.take()) {
+        if let Some(clock) = shared.clocks.get(&id) {
+            clock.engine(at.elapsed());
+        }
+    }
     let _ = daemon.send(DaemonMsg::State(state, agent.delivered));
     // An episode's first state cannot end it: a scene that starts with `done` set (Godot 4
     // told `__restart__` by a forced edition) ends at its next state, as a one-step episode.
@@ -355,6 +363,7 @@ async fn configure(
         acts: 0,
         over: false,
         stopped: false,
+        acted_at: None,
         last_seen: Instant::now(),
     };
     if agent.edition.is_some() {
@@ -437,6 +446,9 @@ fn deliver(agent: &mut Agent) -> Option<Command> {
     let (ticket, cmd) = agent.pending.pop_front()?;
     if ticket.is_some() {
         agent.delivered = ticket;
+    }
+    if matches!(cmd, Command::Act { .. }) {
+        agent.acted_at = Some(Instant::now());
     }
     Some(cmd)
 }

@@ -137,6 +137,11 @@ fn n_real_episodes(edition: Edition, detected: &str) {
     assert_eq!(e.replies.iter().filter(|r| *r == start).count(), 3, "{:?}", e.replies);
     let moves = e.replies.iter().filter(|r| r.starts_with("move;4;")).count();
     assert_eq!(moves, 30, "{:?}", e.replies);
+    // Where the steps' time went is measured for legacy agents too (the emulator sleeps
+    // 0.5 ms a frame, so its part is never zero).
+    let f = &report["figures"][0];
+    assert!(f["engine_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{f}");
+    assert!(f["step_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{f}");
 }
 
 #[test]
