@@ -24,6 +24,7 @@
 mod echo;
 mod geom;
 mod prefix;
+pub mod render;
 mod sample;
 mod vision;
 
