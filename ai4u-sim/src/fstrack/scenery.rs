@@ -6,7 +6,7 @@ use super::track::{ConeColor, Track};
 use crate::render::{ConeShape, GroundMap, World};
 
 /// Side of a ground-map cell (m).
-const CELL: f32 = 0.25;
+const CELL: f32 = 0.1;
 const ASPHALT: u8 = 0;
 const LINE: u8 = 1;
 const GRASS: u8 = 255;
