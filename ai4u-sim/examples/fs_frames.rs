@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut both = Vec::with_capacity((2 * w + gap) * 480 * 3);
     for row in 0..480 {
         both.extend_from_slice(&l.data[row * w * 3..(row + 1) * w * 3]);
-        both.extend(std::iter::repeat_n(255u8, gap * 3));
+        both.extend(std::iter::repeat(255u8).take(gap * 3));
         both.extend_from_slice(&r.data[row * w * 3..(row + 1) * w * 3]);
     }
     write_png(&out.join("fs_track_stereo.png"), (2 * w + gap) as u32, 480, &both)?;
