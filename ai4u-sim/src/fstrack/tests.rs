@@ -220,3 +220,20 @@ fn stereo_frames_differ_and_both_show_the_track() {
     assert_eq!(frames[0].data.len(), 84 * 84 * 3);
     assert_ne!(frames[0].data, frames[1].data);
 }
+
+#[test]
+fn the_same_seed_and_actions_give_the_same_run() {
+    let run = || {
+        let mut s = scene(TrackKind::Autocross, 9, CameraMode::None);
+        let mut trace = Vec::new();
+        for k in 0..300 {
+            let a = if k % 50 < 25 { pursue(&s, 0) } else { [0.3, 0.4, 0.0] };
+            s.set_action(0, a);
+            s.step_physics();
+            let t = s.telemetry(0);
+            trace.push((t.progress.to_bits(), t.lateral.to_bits(), s.frame_reward(0).to_bits()));
+        }
+        trace
+    };
+    assert_eq!(run(), run());
+}
