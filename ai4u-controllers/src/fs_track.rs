@@ -163,6 +163,25 @@ impl PurePursuit {
         Some(self.decide(&points, speed))
     }
 
+    /// The action from the `cones` field alone, as a car that only sees cones must drive:
+    /// the midpoints between blue and yellow cones ([`cone_midpoints`]) take the place of
+    /// the centre line. A gentle stop when no pair is in sight.
+    pub fn act_on_cones(&self, obs: &Sample) -> Sample {
+        let action = (|| {
+            let speed = *obs.get("speed")?.as_f32()?.iter().next()?;
+            let cones = obs.get("cones")?.as_f32()?;
+            if cones.ndim() != 2 || cones.shape()[1] != 3 {
+                return None;
+            }
+            let rows: Vec<[f32; 3]> =
+                (0..cones.shape()[0]).map(|i| [cones[[i, 0]], cones[[i, 1]], cones[[i, 2]]]).collect();
+            let mids = cone_midpoints(&rows);
+            (!mids.is_empty()).then(|| self.decide(&mids, speed))
+        })()
+        .unwrap_or([0.0, 0.0, 0.5]);
+        Sample::F32(ArrayD::from_shape_vec(IxDyn(&[3]), action.to_vec()).expect("3 values"))
+    }
+
     /// The action for centre-line points ahead (car frame `[right, ahead]`, [`PATH_STEP`]
     /// apart, nearest first) at `speed` m/s.
     pub fn decide(&self, path: &[[f32; 2]], speed: f32) -> [f32; 3] {
@@ -185,6 +204,48 @@ impl PurePursuit {
             [steer, 0.0, ((speed - target) / 4.0).min(1.0)]
         }
     }
+}
+
+/// Midpoints between the blue (code 1) and yellow (code 2) cones of a `cones` field (rows
+/// `[right, ahead, code]`, car frame), chained from the car outwards: each blue cone pairs
+/// with the nearest yellow cone 2 to 6 m away and vice versa; the chain then always steps
+/// to the nearest midpoint not yet used that lies less than 8 m on and not behind the
+/// previous one. Orange cones and empty rows are ignored.
+pub fn cone_midpoints(cones: &[[f32; 3]]) -> Vec<[f32; 2]> {
+    let of = |code: f32| cones.iter().filter(move |c| c[2] == code).map(|c| [c[0], c[1]]);
+    let dist2 = |p: [f32; 2], q: [f32; 2]| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2);
+    let mut mids: Vec<[f32; 2]> = Vec::new();
+    for (mine, other) in [(1.0, 2.0), (2.0, 1.0)] {
+        for c in of(mine) {
+            let partner = of(other)
+                .filter(|o| (4.0..=36.0).contains(&dist2(c, *o)))
+                .min_by(|a, b| dist2(c, *a).total_cmp(&dist2(c, *b)));
+            if let Some(o) = partner {
+                let m = [(c[0] + o[0]) / 2.0, (c[1] + o[1]) / 2.0];
+                if mids.iter().all(|q| dist2(*q, m) > 0.25) {
+                    mids.push(m);
+                }
+            }
+        }
+    }
+    let mut chain = Vec::with_capacity(mids.len());
+    let (mut at, mut heading) = ([0.0f32, 0.0], [0.0f32, 1.0]);
+    while let Some((k, _)) = mids
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| {
+            let d = [m[0] - at[0], m[1] - at[1]];
+            d[0] * heading[0] + d[1] * heading[1] > 0.0 && dist2(at, **m) < 64.0
+        })
+        .min_by(|a, b| dist2(at, *a.1).total_cmp(&dist2(at, *b.1)))
+    {
+        let m = mids.swap_remove(k);
+        let d = ((m[0] - at[0]).powi(2) + (m[1] - at[1]).powi(2)).sqrt().max(1e-6);
+        heading = [(m[0] - at[0]) / d, (m[1] - at[1]) / d];
+        at = m;
+        chain.push(m);
+    }
+    chain
 }
 
 /// The point `distance` metres along the polyline that starts at the car (the origin) and
@@ -242,6 +303,25 @@ mod tests {
         // A 6 m radius needs atan(1.53 / 6) = 0.25 rad, 0.6 of full lock.
         assert!(s > 0.4 && s < 0.8 && t == 0.0 && b > 0.5, "{s} {t} {b}");
         assert_eq!(p.decide(&[], 3.0), [0.0, 0.0, 0.5]);
+    }
+
+    #[test]
+    fn cone_midpoints_pair_across_the_lane_and_chain_outwards() {
+        // A straight lane 3 m wide, cones every 3 m, listed out of order, plus noise.
+        let mut cones = Vec::new();
+        for k in [3, 1, 2, 0] {
+            let z = 2.0 + 3.0 * k as f32;
+            cones.push([-1.5, z, 1.0]);
+            cones.push([1.5, z + 0.1, 2.0]);
+        }
+        cones.push([5.0, 5.0, 3.0]); // orange: ignored
+        cones.push([0.0, 0.0, 0.0]); // empty row
+        let mids = cone_midpoints(&cones);
+        assert_eq!(mids.len(), 4, "{mids:?}");
+        for (k, m) in mids.iter().enumerate() {
+            assert!(m[0].abs() < 0.1 && (m[1] - (2.05 + 3.0 * k as f32)).abs() < 0.1, "{mids:?}");
+        }
+        assert!(cone_midpoints(&[[-1.5, 3.0, 1.0]]).is_empty(), "a lone cone has no partner");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The scripted fs-track driver (`ai4u_controllers::fs_track`) drives the scene headless
 //! through the controller's own conversions (state fields to the observation Dict, the action
 //! to an `Act` command): it completes a lap of autocross on three seeds without leaving the
-//! track or knocking a cone, and finishes the skidpad and the acceleration run. The car's
+//! track or knocking a cone, and finishes the skidpad and the acceleration run; driving on the
+//! `cones` field alone (midpoints of blue/yellow pairs) it also laps autocross. The car's
 //! camera, read through the same controller as a u8 observation, shows blue cones left and
 //! yellow cones right.
 
@@ -20,8 +21,13 @@ fn observe(scene: &FsTrackScene, c: &mut FsTrackController) -> Sample {
     c.observation(&State { fields }).expect("the state fits the controller's observation")
 }
 
-/// One episode at the default decision period (4 frames, action repeated).
+/// One episode at the default decision period (4 frames, action repeated), driving on the
+/// centre line (`path`).
 fn lap(track: TrackKind, seed: u64) -> (Telemetry, u32, f32) {
+    lap_with(track, seed, |p, obs| p.act(obs))
+}
+
+fn lap_with(track: TrackKind, seed: u64, policy: impl Fn(&PurePursuit, &Sample) -> Sample) -> (Telemetry, u32, f32) {
     // Progress and its rewards are pinned by the scene's own tests; here only where the car went.
     let mut scene = FsTrackScene::new(FsTrackConfig { track, seed, ..FsTrackConfig::default() }).unwrap();
     let mut c = FsTrackController::new();
@@ -31,7 +37,7 @@ fn lap(track: TrackKind, seed: u64) -> (Telemetry, u32, f32) {
     let pilot = PurePursuit::default();
     let mut worst_lateral = 0.0f32;
     for decision in 1..=3000u32 {
-        let action = pilot.act(&observe(&scene, &mut c));
+        let action = policy(&pilot, &observe(&scene, &mut c));
         let Command::Act { name, args, fields } = c.step_behavior(&action).unwrap() else { panic!("an Act") };
         for _ in 0..4 {
             scene.act(0, &name, &args, &fields);
@@ -67,6 +73,17 @@ fn the_scripted_driver_finishes_the_skidpad_and_the_acceleration_run() {
         assert!(t.finished && t.cones_hit == 0, "{track}: {t:?}");
         assert!(worst < 1.5, "{track}: strayed {worst} m");
     }
+}
+
+#[test]
+fn driving_on_the_cones_alone_also_completes_autocross_laps() {
+    for seed in [11, 12, 13] {
+        let (t, _, worst) = lap_with(TrackKind::Autocross, seed, |p, obs| p.act_on_cones(obs));
+        assert!(t.finished && t.cones_hit == 0, "seed {seed}: {t:?}");
+        assert!(worst < 1.0, "seed {seed}: strayed {worst} m");
+    }
+    let (t, ..) = lap_with(TrackKind::Accel, 0, |p, obs| p.act_on_cones(obs));
+    assert!(t.finished && t.cones_hit == 0, "accel: {t:?}");
 }
 
 #[test]
