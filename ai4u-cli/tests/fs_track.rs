@@ -36,7 +36,7 @@ fn the_demo_completes_timed_laps() {
 }
 
 #[test]
-fn the_demo_refuses_a_bad_camera_and_finishes_the_skidpad_with_stereo() {
+fn the_demo_refuses_a_bad_camera_and_finishes_the_acceleration_run_with_stereo() {
     let out =
         ai4u().args(["demo", "--scene", "fs-track", "--camera", "mono", "--camera-size", "2x2"]).output().unwrap();
     assert!(!out.status.success());
