@@ -85,3 +85,24 @@ fn serve_drives_a_separate_track_process() {
     assert!(status.success(), "{text}");
     assert!(text.contains("100.0 %"), "every run finished:\n{text}");
 }
+
+#[test]
+fn the_demo_drives_in_realtime_at_wall_clock_rate() {
+    let started = Instant::now();
+    let out = ai4u()
+        .args(["demo", "--scene", "fs-track", "--track", "accel", "--agents", "1", "--episodes", "1"])
+        .args(["--mode", "realtime", "--quiet"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("laps: 1/1 completed"), "{text}");
+    // Paced at 20 ms per frame, a run of about 6 s simulated cannot take less wall time (a
+    // lower bound only: a busy machine can only make it slower).
+    let lap: f32 = text
+        .lines()
+        .find_map(|l| l.split(" completed in ").nth(1))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no lap time in {text}"));
+    assert!(started.elapsed().as_secs_f32() >= lap * 0.95, "{lap} s lap in {:?}", started.elapsed());
+}
