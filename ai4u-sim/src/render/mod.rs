@@ -11,6 +11,25 @@
 //! only inside its projected screen rectangle against a depth buffer, so a frame costs about
 //! one pass over the pixels plus the pixels the shapes cover. Buffers live in the [`Camera`]
 //! and are reused; nothing is allocated per pixel or per frame once `out` has its capacity.
+//!
+//! ```
+//! use ai4u_sim::render::{BoxShape, Camera, CameraSpec, Pose, StereoCamera, World};
+//!
+//! // A red cube 5 m ahead of an eye 0.5 m above the ground.
+//! let world = World {
+//!     boxes: vec![BoxShape { lo: [-0.5, 0.0, 4.5], hi: [0.5, 1.0, 5.5], color: [220, 30, 30] }],
+//!     ..World::default()
+//! };
+//! let eye = Pose { eye: [0.0, 0.5, 0.0], yaw: 0.0, pitch: 0.0 };
+//! let mut camera = Camera::new(CameraSpec { width: 84, height: 84, fov_deg: 90.0, gray: false }).unwrap();
+//! let frame = camera.render_image(&world, &eye);
+//! let centre = &frame.data[(42 * 84 + 42) * 3..][..3];
+//! assert!(centre[0] > 150 && centre[1] < 60);
+//!
+//! let mut pair = StereoCamera::new(CameraSpec::default(), 0.12).unwrap();
+//! let (left, right) = pair.render_images(&world, &eye);
+//! assert_ne!(left.data, right.data);
+//! ```
 
 use ai4u_core::value::{Image, ImageEncoding, PixelType};
 
