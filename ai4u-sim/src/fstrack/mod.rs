@@ -194,6 +194,9 @@ impl Run {
         self.s = 0.0;
         self.progress = 0.0;
         self.frames = 0;
+        if self.cones_hit > 0 {
+            self.world.cones = scenery::cones(&self.track); // stand the knocked cones up again
+        }
         self.hit.iter_mut().for_each(|h| *h = false);
         self.cones_hit = 0;
         self.lateral = 0.0;
@@ -234,7 +237,8 @@ impl Run {
         self.progress += ds;
         self.reward += ds * PROGRESS_REWARD;
         let reach = (car::CAR_LENGTH / 2.0 + 0.3).powi(2) + (car::CAR_WIDTH / 2.0 + 0.3).powi(2);
-        for (cone, hit) in self.track.cones.iter().zip(self.hit.iter_mut()) {
+        let (sy, cy) = self.car.yaw.sin_cos();
+        for ((cone, hit), shape) in self.track.cones.iter().zip(self.hit.iter_mut()).zip(self.world.cones.iter_mut()) {
             if *hit || (cone.x - p[0]).powi(2) + (cone.z - p[1]).powi(2) > reach {
                 continue;
             }
@@ -243,6 +247,11 @@ impl Run {
             if r.abs() <= car::CAR_WIDTH / 2.0 + radius && a.abs() <= car::CAR_LENGTH / 2.0 + radius {
                 *hit = true;
                 self.cones_hit += 1;
+                // The cameras see it pushed ahead of the car, out of line (the `cones` field
+                // keeps where it was placed, as the track's record).
+                let push = car::CAR_LENGTH / 2.0 + 0.4 - a;
+                shape.base[0] += sy * push + r.signum() * cy * 0.3;
+                shape.base[2] += cy * push - r.signum() * sy * 0.3;
                 self.reward += CONE_REWARD;
             }
         }

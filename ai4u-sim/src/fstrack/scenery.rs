@@ -11,6 +11,22 @@ const ASPHALT: u8 = 0;
 const LINE: u8 = 1;
 const GRASS: u8 = 255;
 
+/// The cones of `track` as the cameras see them, in the track's order.
+pub fn cones(track: &Track) -> Vec<ConeShape> {
+    track
+        .cones
+        .iter()
+        .map(|c| {
+            let (color, band, radius, height) = match c.color {
+                ConeColor::Blue => ([25, 75, 210], [240, 240, 240], 0.114, 0.325),
+                ConeColor::Yellow => ([240, 200, 20], [25, 25, 25], 0.114, 0.325),
+                ConeColor::Orange => ([250, 115, 20], [240, 240, 240], 0.142, 0.505),
+            };
+            ConeShape { base: [c.x, 0.0, c.z], radius, height, color, band: Some(band) }
+        })
+        .collect()
+}
+
 /// The renderable world of `track`.
 pub fn world(track: &Track) -> World {
     let margin = track.half_width + 3.0;
@@ -60,18 +76,7 @@ pub fn world(track: &Track) -> World {
             stamp(p[0] + t[1] * off, p[1] - t[0] * off, 0.15, LINE);
         }
     }
-    let cones = track
-        .cones
-        .iter()
-        .map(|c| {
-            let (color, band, radius, height) = match c.color {
-                ConeColor::Blue => ([25, 75, 210], [240, 240, 240], 0.114, 0.325),
-                ConeColor::Yellow => ([240, 200, 20], [25, 25, 25], 0.114, 0.325),
-                ConeColor::Orange => ([250, 115, 20], [240, 240, 240], 0.142, 0.505),
-            };
-            ConeShape { base: [c.x, 0.0, c.z], radius, height, color, band: Some(band) }
-        })
-        .collect();
+    let cones = cones(track);
     World {
         sky: [165, 195, 230],
         ground: Some([80, 135, 60]),

@@ -156,6 +156,11 @@ fn knocking_a_cone_is_counted_once_and_costs_reward() {
         s.step_physics();
     }
     assert_eq!(s.telemetry(0).cones_hit, hit);
+    // The cameras see the knocked cone moved; a reset stands it up where it was.
+    let placed = |s: &FsTrackScene| s.world(0).cones.iter().any(|c| c.base == [cone.x, 0.0, cone.z]);
+    assert!(!placed(&s), "the knocked cone was moved in the world");
+    s.reset_agent(0, &[]);
+    assert!(placed(&s), "a reset puts it back");
 }
 
 #[test]
