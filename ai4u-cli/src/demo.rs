@@ -1,17 +1,43 @@
 //! `ai4u demo`: the headless SampleScene, in this process but over real loopback TCP,
 //! driven by the scripted pilot through the same appserver a Unity or Godot scene meets.
+//! `--scene fs-track` runs the Formula Student track instead (`fs_demo.rs`).
 
 use crate::drive::{self, Policy};
 use crate::{ModeArg, NetArgs};
 use ai4u_controllers::{Controller, SampleSceneController};
 use ai4u_core::engine::DecisionDefaults;
-use ai4u_sim::SceneConfig;
+use ai4u_sim::fstrack::{CameraMode, TrackKind};
+use ai4u_sim::render::CameraSpec;
+use ai4u_sim::{FsTrackConfig, SceneConfig};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DemoScene {
+    /// SampleScene: agents walk to a cube.
+    Sample,
+    /// The Formula Student track: cars driven by pure pursuit, laps timed.
+    FsTrack,
+}
+
 #[derive(clap::Args)]
 pub struct DemoArgs {
+    /// Which headless scene.
+    #[arg(long, value_enum, default_value = "sample")]
+    scene: DemoScene,
+    /// fs-track: the event (accel, skidpad, autocross).
+    #[arg(long, default_value = "autocross")]
+    track: TrackKind,
+    /// fs-track: cameras at the driver's eye (none, mono, stereo).
+    #[arg(long, default_value = "none")]
+    camera: CameraMode,
+    /// fs-track: pixels per camera, WxH.
+    #[arg(long, default_value = "84x84", value_parser = parse_size)]
+    camera_size: (u32, u32),
+    /// fs-track: grey cameras instead of RGB.
+    #[arg(long)]
+    gray: bool,
     /// Agents in the scene (one area each, one connection for all).
     #[arg(long, default_value_t = 4)]
     agents: usize,
@@ -35,6 +61,10 @@ pub struct DemoArgs {
     quiet: bool,
 }
 
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    CameraSpec::parse_size(s).map_err(|e| e.to_string())
+}
+
 pub fn run(a: DemoArgs) -> Result<()> {
     anyhow::ensure!(a.agents >= 1, "--agents must be at least 1");
     let net = NetArgs {
@@ -47,6 +77,19 @@ pub fn run(a: DemoArgs) -> Result<()> {
         legacy_udp: false,
         insecure: false,
     };
+    if let DemoScene::FsTrack = a.scene {
+        let (width, height) = a.camera_size;
+        let config = FsTrackConfig {
+            agents: a.agents,
+            track: a.track,
+            seed: a.seed,
+            max_steps: a.max_steps,
+            camera: a.camera,
+            camera_spec: CameraSpec { width, height, gray: a.gray, ..CameraSpec::default() },
+            ..FsTrackConfig::default()
+        };
+        return crate::fs_demo::run(config, a.episodes, a.mode.into(), net);
+    }
     let server = net.builder().bind()?;
     let addr = server.local_addr();
     let mut opts = ai4u_sim::engine_options(addr.to_string());

@@ -9,6 +9,7 @@
 
 use crate::live::Live;
 use ai4u_appserver::{AppError, ControllerHandle};
+use ai4u_controllers::fs_track::PurePursuit;
 use ai4u_controllers::samplescene::ScriptedPilot;
 use ai4u_controllers::Controller;
 use ai4u_core::spaces::{self, Sample, Space};
@@ -38,7 +39,8 @@ impl Stop {
 /// How actions are chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Policy {
-    /// The SampleScene pilot: turn to the cube, walk, avoid the edge.
+    /// The scene's scripted driver: for SampleScene, turn to the cube, walk, avoid the edge;
+    /// for fs-track (an observation with `path`), pure pursuit on the centre line.
     Scripted,
     /// Uniform samples of the action space.
     Random,
@@ -186,6 +188,7 @@ fn run_agent(
         run.checked += 1;
         let ended = loop {
             let action = match policy {
+                Policy::Scripted if obs.get("path").is_some() => PurePursuit::default().act(&obs),
                 Policy::Scripted => ScriptedPilot.act(&obs),
                 Policy::Random => handle.action_space().sample(&mut rng),
                 Policy::Noop => noop_action(handle.action_space(), &mut rng),
@@ -265,8 +268,16 @@ pub fn run_live(
 ) -> Result<Report> {
     if policy == Policy::Scripted {
         let sample = ai4u_controllers::SampleSceneController::new();
-        if let Some(h) = handles.iter().find(|h| h.observation_space() != sample.observation_space()) {
-            bail!("the scripted policy drives SampleScene agents; agent `{}` has another observation space", h.id());
+        // fs-track cars are recognised by their `path` field, whatever cameras they carry.
+        let drivable = |h: &ControllerHandle| {
+            h.observation_space() == sample.observation_space()
+                || matches!(h.observation_space(), Space::Dict(d) if d.get("path").is_some())
+        };
+        if let Some(h) = handles.iter().find(|h| !drivable(h)) {
+            bail!(
+                "the scripted policy drives SampleScene and fs-track agents; agent `{}` has another observation space",
+                h.id()
+            );
         }
     }
     let start = Instant::now();

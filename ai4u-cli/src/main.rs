@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod drive;
+mod fs_demo;
 mod live;
 mod plugin_cmd;
 mod ports;
@@ -195,7 +196,8 @@ fn builtin(name: &str) -> Result<Box<dyn Controller>> {
     Ok(match name {
         "samplescene" | "SampleSceneController" => Box::new(SampleSceneController::new()),
         "generic" | "GenericController" => Box::new(GenericController::new()),
-        other => bail!("unknown controller `{other}` (built-in: samplescene, generic)"),
+        "fs-track" | "FsTrackController" => Box::new(ai4u_controllers::FsTrackController::new()),
+        other => bail!("unknown controller `{other}` (built-in: samplescene, fs-track, generic)"),
     })
 }
 
@@ -263,7 +265,7 @@ fn serve(args: ServeArgs) -> Result<bool> {
         None => {
             let name = args.controller.as_deref().unwrap_or("samplescene");
             let controllers = all_ids.iter().map(|_| builtin(name)).collect::<Result<Vec<_>>>()?;
-            (controllers, name.starts_with("sample"))
+            (controllers, name.starts_with("sample") || name.starts_with("fs-track") || name.starts_with("FsTrack"))
         }
     };
     let policy = args.policy.unwrap_or(if scripted { drive::Policy::Scripted } else { drive::Policy::Random });

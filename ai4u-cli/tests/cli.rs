@@ -355,7 +355,8 @@ fn serve_names_the_missing_agents_when_no_engine_comes() {
 fn serve_refuses_an_unknown_controller() {
     let out = ai4u().args(["serve", "--controller", "nope", "--port", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown controller `nope` (built-in: samplescene, generic)"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("unknown controller `nope` (built-in: samplescene, fs-track, generic)"));
 }
 
 #[test]

@@ -44,11 +44,13 @@
 
 pub mod convert;
 pub mod declaration;
+pub mod fs_track;
 mod generic;
 pub mod plugin;
 pub mod samplescene;
 
 pub use ai4u_core::wire::Command;
+pub use fs_track::FsTrackController;
 pub use generic::GenericController;
 pub use samplescene::SampleSceneController;
 

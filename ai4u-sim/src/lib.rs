@@ -5,9 +5,12 @@
 //! - [`SampleScene`]: AI4U's SampleScene (`docs/SAMPLESCENE.md`) in plain Rust, seeded
 //!   and deterministic, the embedded default for `ai4u demo`, tests and benchmarks;
 //! - [`EchoScene`]: agents with no physics that echo their last action, to measure the
-//!   protocol's own overhead.
+//!   protocol's own overhead;
+//! - [`FsTrackScene`]: a Formula Student car on a coned track (acceleration, skidpad,
+//!   seeded autocross) with telemetry and optional mono or stereo cameras
+//!   (`docs/FSTRACK.md`), rendered by the headless camera in [`render`].
 //!
-//! Both implement [`ai4u_core::engine::Scene`]; [`run_engine`] and [`spawn_engine`] connect
+//! All implement [`ai4u_core::engine::Scene`]; [`run_engine`] and [`spawn_engine`] connect
 //! a scene to a controller through [`ai4u_core::engine::Requestor`] and run it until the
 //! controller stops every agent. The `ai4u-sim` binary does the same as a separate process.
 //!
@@ -22,12 +25,17 @@
 #![warn(missing_docs)]
 
 mod echo;
+pub mod fstrack;
 mod geom;
+mod pace;
 mod prefix;
+pub mod render;
 mod sample;
 mod vision;
 
 pub use echo::{EchoConfig, EchoScene, ECHO_ACTION};
+pub use fstrack::{CameraMode, FsTrackConfig, FsTrackScene};
+pub use pace::WallClock;
 pub use prefix::IdPrefix;
 pub use sample::*;
 pub use vision::{CODE_AGENT, CODE_FLOOR, CODE_NOTHING, CODE_TARGET, VISION_COLS, VISION_RANGE, VISION_ROWS};

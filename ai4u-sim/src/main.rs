@@ -2,15 +2,23 @@
 //!
 //! ```text
 //! ai4u-sim [--host H] [--port P] [--agents K] [--max-steps N] [--seed S]
-//!          [--mode lockstep|realtime] [--scene sample|echo] [--width N]
+//!          [--mode lockstep|realtime] [--scene sample|echo|fs-track] [--width N]
 //!          [--frame-skip N] [--token T] [--connect-timeout SECS] [--id-prefix P]
+//!          [--track accel|skidpad|autocross] [--camera none|mono|stereo]
+//!          [--camera-size WxH] [--gray] [--fov DEG] [--baseline M] [--wall-clock]
 //! ```
 //! Arguments are parsed by hand to keep the binary free of dependencies; both
 //! `--flag value` and `--flag=value` work.
 
 use ai4u_core::engine::DecisionDefaults;
+use ai4u_core::engine::{EngineError, EngineOptions, Scene};
 use ai4u_core::wire::Mode;
-use ai4u_sim::{engine_options, run_scene, EchoConfig, EchoScene, IdPrefix, SampleScene, SceneConfig};
+use ai4u_sim::fstrack::{CameraMode, TrackKind, FS_DT};
+use ai4u_sim::render::CameraSpec;
+use ai4u_sim::{
+    engine_options, run_scene, EchoConfig, EchoScene, FsTrackConfig, FsTrackScene, IdPrefix, RunSummary, SampleScene,
+    SceneConfig, WallClock,
+};
 use std::process::ExitCode;
 use std::str::FromStr;
 
@@ -22,14 +30,35 @@ usage: ai4u-sim [options]
   --max-steps N            decisions per episode, 0 = no limit (default 3000; echo: 1000)
   --seed S                 seed of the scene's generators (default 0)
   --mode lockstep|realtime protocol mode (default lockstep)
-  --scene sample|echo      SampleScene or the physics-free echo scene (default sample)
+  --scene sample|echo|fs-track
+                           SampleScene, the physics-free echo scene, or the Formula
+                           Student track (default sample)
   --width N                echo scene: length of the echoed action (default 4)
   --frame-skip N           physics frames per decision, at least 1 (default 4)
   --token T                auth token expected by the controller
   --connect-timeout SECS   how long to keep trying to reach the controller (default 10)
   --id-prefix P            prefix of every agent id (ids P0 .. P<K-1>), so that several
                            instances can serve one controller
+  --wall-clock             run physics frames at wall-clock rate (20 ms each), for live
+                           control in realtime mode
+fs-track only (docs/FSTRACK.md):
+  --track accel|skidpad|autocross
+                           the event (default autocross; the seed varies its layout)
+  --camera none|mono|stereo
+                           cameras at the driver's eye (default none): field `camera`, or
+                           `left` and `right`
+  --camera-size WxH        pixels per camera (default 84x84)
+  --gray                   one grey channel instead of RGB
+  --fov DEG                horizontal field of view (default 90)
+  --baseline M             distance between the stereo cameras (default 0.12)
   -h, --help               this text";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SceneKind {
+    Sample,
+    Echo,
+    FsTrack,
+}
 
 #[derive(Debug)]
 struct Args {
@@ -39,8 +68,13 @@ struct Args {
     max_steps: Option<u32>,
     seed: u64,
     mode: Mode,
-    echo: bool,
+    scene: SceneKind,
     width: usize,
+    wall_clock: bool,
+    track: TrackKind,
+    camera: CameraMode,
+    camera_spec: CameraSpec,
+    baseline: f32,
     frame_skip: u32,
     token: Option<String>,
     connect_timeout: f64,
@@ -59,8 +93,13 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
         max_steps: None,
         seed: 0,
         mode: Mode::Lockstep,
-        echo: false,
+        scene: SceneKind::Sample,
         width: 4,
+        wall_clock: false,
+        track: TrackKind::Autocross,
+        camera: CameraMode::None,
+        camera_spec: CameraSpec::default(),
+        baseline: ai4u_sim::fstrack::DEFAULT_BASELINE,
         frame_skip: 4,
         token: None,
         connect_timeout: 10.0,
@@ -76,6 +115,19 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
         };
         if !flag.starts_with("--") {
             return Err(format!("unexpected argument `{arg}`"));
+        }
+        // Switches take no value.
+        match (flag.as_str(), &inline) {
+            ("--gray" | "--grey", None) => {
+                a.camera_spec.gray = true;
+                continue;
+            }
+            ("--wall-clock", None) => {
+                a.wall_clock = true;
+                continue;
+            }
+            ("--gray" | "--grey" | "--wall-clock", Some(_)) => return Err(format!("{flag} takes no value")),
+            _ => {}
         }
         let value = match inline {
             Some(v) => v,
@@ -105,12 +157,22 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
                 }
             }
             "--scene" => {
-                a.echo = match value.as_str() {
-                    "sample" => false,
-                    "echo" => true,
-                    _ => return Err(format!("--scene: `{value}` is not sample or echo")),
+                a.scene = match value.as_str() {
+                    "sample" => SceneKind::Sample,
+                    "echo" => SceneKind::Echo,
+                    "fs-track" => SceneKind::FsTrack,
+                    _ => return Err(format!("--scene: `{value}` is not sample, echo or fs-track")),
                 }
             }
+            "--track" => a.track = value.parse().map_err(|e| format!("--track: {e}"))?,
+            "--camera" => a.camera = value.parse().map_err(|e| format!("--camera: {e}"))?,
+            "--camera-size" => {
+                let (w, h) = CameraSpec::parse_size(&value).map_err(|e| format!("--camera-size: {e}"))?;
+                a.camera_spec.width = w;
+                a.camera_spec.height = h;
+            }
+            "--fov" => a.camera_spec.fov_deg = number(&flag, &value)?,
+            "--baseline" => a.baseline = number(&flag, &value)?,
             _ => return Err(format!("unknown option `{flag}`")),
         }
     }
@@ -120,10 +182,43 @@ fn parse(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> 
     if a.frame_skip == 0 {
         return Err("--frame-skip must be at least 1".into());
     }
-    if a.echo && a.width == 0 {
+    if a.scene == SceneKind::Echo && a.width == 0 {
         return Err("--width must be at least 1".into());
     }
+    if a.scene == SceneKind::FsTrack {
+        // Checked here so a bad camera is a usage error, not a failure after connecting.
+        let cfg = fs_config(&a);
+        FsTrackScene::new(cfg).map_err(|e| format!("--scene fs-track: {e}"))?;
+    }
     Ok(Some(a))
+}
+
+fn fs_config(a: &Args) -> FsTrackConfig {
+    FsTrackConfig {
+        agents: a.agents,
+        track: a.track,
+        seed: a.seed,
+        max_steps: a.max_steps.unwrap_or(3000),
+        camera: a.camera,
+        camera_spec: a.camera_spec,
+        baseline: a.baseline,
+    }
+}
+
+/// Runs `scene` with the id prefix and, if asked, wall-clock pacing.
+fn run<S: Scene>(
+    opts: &EngineOptions,
+    args: &Args,
+    scene: S,
+    defaults: DecisionDefaults,
+) -> Result<RunSummary, EngineError> {
+    let scene = IdPrefix::new(args.id_prefix.clone(), scene);
+    if args.wall_clock {
+        let frame = std::time::Duration::from_secs_f32(FS_DT);
+        run_scene(opts, WallClock::new(scene, frame), defaults).map(|(s, _)| s)
+    } else {
+        run_scene(opts, scene, defaults).map(|(s, _)| s)
+    }
 }
 
 fn main() -> ExitCode {
@@ -149,12 +244,24 @@ fn main() -> ExitCode {
     opts.token = args.token.clone();
     opts.connect_timeout = std::time::Duration::from_secs_f64(args.connect_timeout);
     let defaults = DecisionDefaults { frame_skip: args.frame_skip, ..DecisionDefaults::default() };
-    let result = if args.echo {
-        let config = EchoConfig { agents: args.agents, width: args.width, max_steps: args.max_steps.unwrap_or(1000) };
-        run_scene(&opts, IdPrefix::new(args.id_prefix, EchoScene::new(config)), defaults).map(|(s, _)| s)
-    } else {
-        let config = SceneConfig { agents: args.agents, max_steps: args.max_steps.unwrap_or(3000), seed: args.seed };
-        run_scene(&opts, IdPrefix::new(args.id_prefix, SampleScene::new(config)), defaults).map(|(s, _)| s)
+    let result = match args.scene {
+        SceneKind::Echo => {
+            let config =
+                EchoConfig { agents: args.agents, width: args.width, max_steps: args.max_steps.unwrap_or(1000) };
+            run(&opts, &args, EchoScene::new(config), defaults)
+        }
+        SceneKind::Sample => {
+            let config =
+                SceneConfig { agents: args.agents, max_steps: args.max_steps.unwrap_or(3000), seed: args.seed };
+            run(&opts, &args, SampleScene::new(config), defaults)
+        }
+        SceneKind::FsTrack => match FsTrackScene::new(fs_config(&args)) {
+            Ok(scene) => run(&opts, &args, scene, defaults),
+            Err(e) => {
+                eprintln!("ai4u-sim: {e}");
+                return ExitCode::from(2);
+            }
+        },
     };
     match result {
         Ok(s) => {
@@ -198,5 +305,23 @@ mod tests {
         assert_eq!(args("--agents 0").unwrap_err(), "--agents must be at least 1");
         assert_eq!(args("--colour red").unwrap_err(), "unknown option `--colour`");
         assert_eq!(args("stray").unwrap_err(), "unexpected argument `stray`");
+        assert_eq!(args("--scene race").unwrap_err(), "--scene: `race` is not sample, echo or fs-track");
+        assert_eq!(args("--gray=1").unwrap_err(), "--gray takes no value");
+        assert!(args("--track oval").unwrap_err().starts_with("--track: `oval` is not a track"));
+        assert!(args("--camera-size 84").unwrap_err().contains("is not WIDTHxHEIGHT"));
+        let e = args("--scene fs-track --camera mono --camera-size 4x4").unwrap_err();
+        assert!(e.contains("4x4 is out of range"), "{e}");
+    }
+
+    #[test]
+    fn parses_the_track_options() {
+        let a = args(
+            "--scene fs-track --track skidpad --camera stereo --camera-size 640x480 --gray --baseline 0.2 --wall-clock",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((a.scene, a.track, a.camera), (SceneKind::FsTrack, TrackKind::Skidpad, CameraMode::Stereo));
+        assert_eq!((a.camera_spec.width, a.camera_spec.height, a.camera_spec.gray), (640, 480, true));
+        assert!(a.wall_clock && (a.baseline - 0.2).abs() < 1e-6);
     }
 }
