@@ -26,6 +26,7 @@ mod handle;
 pub mod launcher;
 mod legacy;
 pub mod plugin;
+pub mod record;
 mod responder;
 mod server;
 
