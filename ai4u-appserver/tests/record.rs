@@ -198,8 +198,9 @@ fn a_slow_disk_makes_steps_wait_and_says_so_without_losing_frames() {
     let cfg = CameraConfig { agents: 1, width: 64, height: 48, stereo: true, done_after: 0 };
     let (handles, _log, engine) = start(cfg);
     let dir = fresh_dir("slow");
-    // A queue of one and the slowest compression: the step loop has to wait at times.
-    let opts = RecordOptions { queue: 1, compression: png::Compression::High };
+    // A queue of one, the slowest compression, frames encoded on the recorder's own thread:
+    // the step loop has to wait at times.
+    let opts = RecordOptions { queue: 1, compression: png::Compression::High, encoders: 0 };
     let recorder = Recorder::with_options(&dir, opts).unwrap();
     let mut env = Recording::new(handles[0].clone(), &recorder).unwrap();
     let truth = drive(&mut env, 1, 30);
@@ -209,6 +210,32 @@ fn a_slow_disk_makes_steps_wait_and_says_so_without_losing_frames() {
     let ds = Dataset::open(&dir).unwrap();
     assert_eq!(ds.manifest().full_waits, stats.full_waits);
     assert_eq!(ds.transitions().count(), truth.len());
+    handles[0].stop().unwrap();
+    engine.join().unwrap().unwrap();
+}
+
+#[test]
+fn a_frame_that_cannot_be_written_fails_the_recording_naming_it() {
+    let cfg = CameraConfig { agents: 1, width: 8, height: 8, stereo: false, done_after: 0 };
+    let (handles, _log, engine) = start(cfg);
+    let dir = fresh_dir("badframe");
+    let recorder = Recorder::create(&dir).unwrap();
+    // A folder where the third frame's temporary file goes: writing it fails (EISDIR).
+    let blocker = dir.join("cam0/episode_0001/cam/000002.png.part");
+    std::fs::create_dir_all(&blocker).unwrap();
+    let mut env = Recording::new(handles[0].clone(), &recorder).unwrap();
+    env.reset(None, None).unwrap();
+    let action = env.action_space().sample_seeded(1);
+    for _ in 0..5 {
+        let _ = env.step(&action);
+    }
+    let err = recorder.flush().unwrap_err().to_string();
+    assert!(err.contains("000002.png.part"), "{err}");
+    drop(env);
+    assert!(recorder.finish().is_err());
+    let ds = Dataset::open(&dir).unwrap();
+    assert_eq!(ds.manifest().status, Status::Failed);
+    assert!(dir.join("cam0/episode_0001/cam/000001.png").is_file(), "frames before the failure stay");
     handles[0].stop().unwrap();
     engine.join().unwrap().unwrap();
 }

@@ -141,14 +141,17 @@ pub struct RecordOptions {
     /// Steps the background thread may be behind before a step waits for it (default 64;
     /// each holds that step's frames in memory).
     pub queue: usize,
-    /// PNG compression (default [`png::Compression::Fast`], which keeps up with 640x480
-    /// stereo at 100 steps/s on one core).
+    /// PNG compression (default [`png::Compression::Fast`]).
     pub compression: png::Compression,
+    /// Threads encoding and writing frames (default: the cores, at most 4; 0 encodes on
+    /// the recorder's own thread).
+    pub encoders: usize,
 }
 
 impl Default for RecordOptions {
     fn default() -> Self {
-        RecordOptions { queue: 64, compression: png::Compression::Fast }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        RecordOptions { queue: 64, compression: png::Compression::Fast, encoders: cores.min(4) }
     }
 }
 
@@ -175,7 +178,7 @@ pub(crate) struct Shared {
     pub(crate) frames: AtomicU64,
     pub(crate) full_waits: AtomicU64,
     said_full: AtomicBool,
-    failed: AtomicBool,
+    pub(crate) failed: AtomicBool,
     error: Mutex<Option<RecordError>>,
     agents: AtomicU64,
 }
@@ -191,7 +194,7 @@ impl Shared {
         self.failed.store(true, Ordering::SeqCst);
     }
 
-    fn error(&self) -> Option<RecordError> {
+    pub(crate) fn error(&self) -> Option<RecordError> {
         if !self.failed.load(Ordering::SeqCst) {
             return None;
         }
@@ -263,7 +266,7 @@ impl Recorder {
             agents: AtomicU64::new(0),
         });
         let (tx, rx) = crossbeam_channel::bounded(options.queue.max(1));
-        let w = worker::Worker::new(shared.clone(), manifest, options.compression);
+        let w = worker::Worker::new(shared.clone(), manifest, options.compression, options.encoders);
         let worker = std::thread::Builder::new()
             .name("ai4u-recorder".into())
             .spawn(move || w.run(rx))

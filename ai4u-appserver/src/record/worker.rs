@@ -66,10 +66,80 @@ struct Agent {
     episode: Option<OpenEpisode>,
 }
 
+/// Threads that encode and write frames, so cameras and steps encode in parallel while the
+/// worker keeps the rows in order. Bounded: when every encoder is busy the worker waits,
+/// its queue fills, and then the step loop waits.
+struct Pool {
+    tx: Option<Sender<(PathBuf, Image)>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Frames handed over and not yet on disk.
+    busy: Arc<(std::sync::Mutex<usize>, std::sync::Condvar)>,
+}
+
+impl Pool {
+    fn new(shared: &Arc<Shared>, encoders: usize, compression: png::Compression) -> Pool {
+        let (tx, rx) = crossbeam_channel::bounded::<(PathBuf, Image)>(encoders * 2);
+        let busy = Arc::new((std::sync::Mutex::new(0usize), std::sync::Condvar::new()));
+        let threads = (0..encoders)
+            .filter_map(|i| {
+                let (rx, busy, shared) = (rx.clone(), busy.clone(), shared.clone());
+                std::thread::Builder::new()
+                    .name(format!("ai4u-recorder-png-{i}"))
+                    .spawn(move || {
+                        let mut buf = Vec::new();
+                        for (path, img) in rx {
+                            if !shared.failed.load(Ordering::SeqCst) {
+                                match write_png(&path, &img, compression, &mut buf) {
+                                    Ok(()) => {
+                                        shared.frames.fetch_add(1, Ordering::Relaxed);
+                                    }
+                                    Err(e) => shared.fail(e),
+                                }
+                            }
+                            let (n, cv) = &*busy;
+                            *n.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+                            cv.notify_all();
+                        }
+                    })
+                    .ok()
+            })
+            .collect::<Vec<_>>();
+        let tx = (!threads.is_empty()).then_some(tx);
+        Pool { tx, threads, busy }
+    }
+
+    /// Hands a frame over; `Err` gives it back when there are no encoder threads.
+    fn submit(&self, path: PathBuf, img: Image) -> Result<(), (PathBuf, Image)> {
+        let Some(tx) = &self.tx else { return Err((path, img)) };
+        *self.busy.0.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        tx.send((path, img)).map_err(|e| {
+            *self.busy.0.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+            e.into_inner()
+        })
+    }
+
+    /// Waits until every frame handed over is on disk (or failed).
+    fn wait_idle(&self) {
+        let (n, cv) = &*self.busy;
+        let mut n = n.lock().unwrap_or_else(|p| p.into_inner());
+        while *n > 0 {
+            n = cv.wait(n).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn stop(&mut self) {
+        self.tx = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
 pub(crate) struct Worker {
     shared: Arc<Shared>,
     manifest: Manifest,
     compression: png::Compression,
+    pool: Pool,
     /// By the front end's agent index.
     agents: Vec<Option<Agent>>,
     start: Instant,
@@ -78,11 +148,18 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    pub(crate) fn new(shared: Arc<Shared>, manifest: Manifest, compression: png::Compression) -> Worker {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        manifest: Manifest,
+        compression: png::Compression,
+        encoders: usize,
+    ) -> Worker {
+        let pool = Pool::new(&shared, encoders, compression);
         Worker {
             shared,
             manifest,
             compression,
+            pool,
             agents: Vec::new(),
             start: Instant::now(),
             failed: false,
@@ -113,6 +190,8 @@ impl Worker {
             };
             match job {
                 Job::Flush(done) => {
+                    self.pool.wait_idle();
+                    self.adopt_pool_error();
                     let r = self.flush_rows().and_then(|_| self.write_manifest());
                     self.check(r);
                     let _ = done.send(());
@@ -124,12 +203,20 @@ impl Worker {
                 }
                 // After a failure nothing more is written, but the queue keeps draining so
                 // the step loop never blocks on a recorder that cannot write.
-                _ if self.failed => {}
+                _ if self.failed || self.shared.failed.load(Ordering::SeqCst) => self.adopt_pool_error(),
                 job => {
                     let r = self.handle(job);
                     self.check(r);
                 }
             }
+        }
+    }
+
+    /// An encoder's failure becomes the recording's.
+    fn adopt_pool_error(&mut self) {
+        if let Some(e) = self.shared.error() {
+            self.manifest.error.get_or_insert_with(|| e.to_string());
+            self.failed = true;
         }
     }
 
@@ -169,7 +256,7 @@ impl Worker {
             Job::Reset { agent, fields } => {
                 self.close(agent, Status::Interrupted)?;
                 self.open(agent, &fields)?;
-                self.observe(agent, &fields, 0.0, false, false)
+                self.observe(agent, fields, 0.0, false, false)
             }
             Job::Step { agent, action, fields, reward, terminated, truncated } => {
                 let Some(a) = self.agents.get(agent).and_then(Option::as_ref) else { return Ok(()) };
@@ -182,7 +269,7 @@ impl Worker {
                 if let Some(ep) = self.episode_mut(agent) {
                     ep.step += 1;
                 }
-                self.observe(agent, &fields, reward, terminated, truncated)
+                self.observe(agent, fields, reward, terminated, truncated)
             }
             Job::Interrupt { agent } => self.close(agent, Status::Interrupted),
             Job::Flush(_) | Job::Finish(_) => Ok(()),
@@ -234,7 +321,7 @@ impl Worker {
     fn observe(
         &mut self,
         agent: usize,
-        fields: &[Field],
+        mut fields: Vec<Field>,
         reward: f32,
         terminated: bool,
         truncated: bool,
@@ -250,18 +337,26 @@ impl Worker {
             terminated.to_string(),
             truncated.to_string(),
         ];
+        let mut frames = Vec::new();
         for l in &ep.layouts {
-            let v = fields.iter().find(|f| f.name == l.name).map(|f| &f.value);
+            let at = fields.iter().position(|f| f.name == l.name);
+            let v = at.map(|i| &fields[i].value);
             let mut png_rel = String::new();
             if let (Some(cam), Some(Value::Image(img))) = (&l.camera, v) {
                 if [img.height, img.width, img.channels] == l.shape[..] {
                     let name = format!("{:06}.png", ep.step);
-                    write_png(&ep.dir.join(cam).join(&name), img, compression, &mut self.png)?;
-                    self.shared.frames.fetch_add(1, Ordering::Relaxed);
                     png_rel = format!("{cam}/{name}");
+                    frames.push((at.unwrap_or(0), ep.dir.join(cam).join(&name)));
                 }
             }
             layout::field_cells(l, v, &png_rel, &mut cells);
+        }
+        for (i, path) in frames {
+            let Value::Image(img) = std::mem::replace(&mut fields[i].value, Value::Bool(false)) else { continue };
+            if let Err((path, img)) = self.pool.submit(path, img) {
+                write_png(&path, &img, compression, &mut self.png)?;
+                self.shared.frames.fetch_add(1, Ordering::Relaxed);
+            }
         }
         ep.pending = Some(Pending { cells });
         let am = &mut self.manifest.agents[a.index];
@@ -316,6 +411,9 @@ impl Worker {
 
     /// Closes every episode still running as interrupted and writes the final manifest.
     fn finish(&mut self) {
+        self.pool.wait_idle();
+        self.pool.stop();
+        self.adopt_pool_error();
         if !self.failed {
             for i in 0..self.agents.len() {
                 let r = self.close(i, Status::Interrupted);
