@@ -489,3 +489,8 @@ impl<E: Env> Env for Recording<E> {
         self.env.close()
     }
 }
+
+/// docs/RECORDING.md's examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/RECORDING.md")]
+struct RecordingDoc;
