@@ -9,7 +9,7 @@
 //! ```
 //! Figures are printed, never asserted (shared machines are noisy); read the ratios.
 
-use ai4u_appserver::record::{Recorder, Recording};
+use ai4u_appserver::record::{RecordOptions, Recorder, Recording};
 use ai4u_appserver::{AppServer, ControllerHandle, Env};
 use ai4u_controllers::GenericController;
 use ai4u_core::engine::{DecisionDefaults, EngineOptions, Requestor, Scene};
@@ -199,6 +199,8 @@ struct Figures {
     raw: f64,
     ours: f64,
     recorded: f64,
+    /// The same with uncompressed PNGs.
+    uncompressed: f64,
     /// Recorder figures: steps that waited for the disk, frames written.
     waits: u64,
     frames: u64,
@@ -213,27 +215,39 @@ fn case(w: u32, h: u32, cameras: usize, seconds: f64) -> Result<Figures, Error> 
     env.reset(None, None)?;
     let ours = step_rate(&mut env, &action, seconds)?;
 
-    let dir = std::env::temp_dir().join(format!("ai4u-image-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let recorder = Recorder::create(&dir)?;
-    let mut rec = Recording::new(handle.clone(), &recorder)?;
-    rec.reset(None, None)?;
-    // The rate includes writing what is still queued at the end: the disk's cost, all of it.
-    let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed().as_secs_f64() < seconds {
-        rec.step(&action)?;
-        n += 1;
-    }
-    drop(rec);
-    let stats = recorder.finish()?;
-    let recorded = n as f64 / start.elapsed().as_secs_f64();
-    let _ = std::fs::remove_dir_all(&dir);
+    let (recorded, stats) = recorded_rate(&handle, &action, seconds, png::Compression::Fast)?;
+    let (uncompressed, _) = recorded_rate(&handle, &action, seconds, png::Compression::NoCompression)?;
     handle.stop()?;
     drop(env);
     drop(handle);
     let _ = engine.join();
-    Ok(Figures { raw, ours, recorded, waits: stats.full_waits, frames: stats.frames })
+    Ok(Figures { raw, ours, recorded, uncompressed, waits: stats.full_waits, frames: stats.frames })
+}
+
+/// Steps per second of `handle` recorded with `compression`, writing what is still queued
+/// at the end included: the disk's whole cost.
+fn recorded_rate(
+    handle: &ControllerHandle,
+    action: &Sample,
+    seconds: f64,
+    compression: png::Compression,
+) -> Result<(f64, ai4u_appserver::record::RecordStats), Error> {
+    let dir = std::env::temp_dir().join(format!("ai4u-image-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let recorder = Recorder::with_options(&dir, RecordOptions { compression, ..RecordOptions::default() })?;
+    let mut rec = Recording::new(handle.clone(), &recorder)?;
+    rec.reset(None, None)?;
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed().as_secs_f64() < seconds {
+        rec.step(action)?;
+        n += 1;
+    }
+    drop(rec);
+    let stats = recorder.finish()?;
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok((rate, stats))
 }
 
 fn main() -> Result<(), Error> {
@@ -242,14 +256,23 @@ fn main() -> Result<(), Error> {
     let label = if args.iter().any(|a| a == "--pinned") { "taskset -c 0" } else { "none (as scheduled)" };
     println!("image bench, pinning: {label}, {seconds} s per measurement, lockstep, 1 agent");
     println!(
-        "{:<22} {:>11} {:>10} {:>12} {:>9} {:>12} {:>10} {:>7}",
-        "case", "bytes/step", "steps/s", "raw steps/s", "vs raw", "recorded/s", "overhead", "waits"
+        "{:<18} {:>10} {:>9} {:>11} {:>7} {:>11} {:>9} {:>6} {:>14} {:>9}",
+        "case",
+        "bytes/step",
+        "steps/s",
+        "raw steps/s",
+        "vs raw",
+        "recorded/s",
+        "overhead",
+        "waits",
+        "uncompressed/s",
+        "overhead"
     );
     for (name, w, h, cameras) in [("84x84x3 mono", 84, 84, 1), ("640x480x3 stereo", 640, 480, 2)] {
         let f = case(w, h, cameras, seconds)?;
         let (up, down) = frame_sizes(&FrameScene::new(w, h, cameras));
         println!(
-            "{:<22} {:>11} {:>10.0} {:>12.0} {:>8.2}x {:>12.0} {:>9.1}% {:>7}",
+            "{:<18} {:>10} {:>9.0} {:>11.0} {:>6.2}x {:>11.0} {:>8.1}% {:>6} {:>14.0} {:>8.1}%",
             name,
             up + down,
             f.ours,
@@ -258,6 +281,8 @@ fn main() -> Result<(), Error> {
             f.recorded,
             100.0 * (1.0 - f.recorded / f.ours),
             f.waits,
+            f.uncompressed,
+            100.0 * (1.0 - f.uncompressed / f.ours),
         );
         let _ = f.frames;
     }

@@ -28,8 +28,18 @@ pub struct RecordArgs {
     /// Steps the recorder may be behind before a step waits for the disk.
     #[arg(long, default_value_t = 64)]
     queue: usize,
+    /// PNG compression: fast (default), none (bigger files, least CPU), best (smallest, slowest).
+    #[arg(long, value_enum, default_value = "fast")]
+    png: PngCompression,
     #[command(flatten)]
     serve: ServeArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum PngCompression {
+    Fast,
+    None,
+    Best,
 }
 
 /// Records each agent through its own [`AgentRecorder`], made at its first reset.
@@ -93,7 +103,13 @@ pub fn run(args: RecordArgs) -> Result<bool> {
         return Err(RecordError::FfmpegMissing.into());
     }
     // Before any engine is waited for: an unwritable folder is refused at once.
-    let recorder = Recorder::with_options(&args.out, RecordOptions { queue: args.queue, ..RecordOptions::default() })?;
+    let compression = match args.png {
+        PngCompression::Fast => record::Compression::Fast,
+        PngCompression::None => record::Compression::NoCompression,
+        PngCompression::Best => record::Compression::High,
+    };
+    let options = RecordOptions { queue: args.queue, compression, ..RecordOptions::default() };
+    let recorder = Recorder::with_options(&args.out, options)?;
     println!("ai4u: recording into {}", args.out.display());
     let agents = args.serve.ids.len() * if args.serve.engine.is_some() { args.serve.instances.max(1) } else { 1 };
     let bar = if args.serve.episodes > 0 {

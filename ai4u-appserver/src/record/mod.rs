@@ -45,6 +45,8 @@ mod worker;
 
 pub use dataset::{Dataset, EpisodeEntry, Transition};
 pub use layout::{ActionLayout, EpisodeManifest, FieldLayout, Manifest, Status};
+/// The PNG compression levels of [`RecordOptions::compression`] (the `png` crate's).
+pub use png::Compression;
 pub use video::{ffmpeg_available, make_videos};
 
 use crate::env::Env;
