@@ -7,6 +7,8 @@
 //! cargo run --release -p ai4u-appserver --example image_bench -- [SECONDS] [--pinned]
 //! bash scripts/bench_images.sh   # unpinned, then under `taskset -c 0`
 //! ```
+//! Recordings go to the temporary folder, or to `$AI4U_BENCH_DIR` (`/dev/shm` measures the
+//! recorder without the disk).
 //! Figures are printed, never asserted (shared machines are noisy); read the ratios.
 
 use ai4u_appserver::record::{RecordOptions, Recorder, Recording};
@@ -232,7 +234,9 @@ fn recorded_rate(
     seconds: f64,
     compression: png::Compression,
 ) -> Result<(f64, ai4u_appserver::record::RecordStats), Error> {
-    let dir = std::env::temp_dir().join(format!("ai4u-image-bench-{}", std::process::id()));
+    // AI4U_BENCH_DIR=/dev/shm takes the disk out of the figure, leaving the CPU's share.
+    let base = std::env::var_os("AI4U_BENCH_DIR").map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    let dir = base.join(format!("ai4u-image-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let recorder = Recorder::with_options(&dir, RecordOptions { compression, ..RecordOptions::default() })?;
     let mut rec = Recording::new(handle.clone(), &recorder)?;
@@ -254,7 +258,8 @@ fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let seconds: f64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2.0);
     let label = if args.iter().any(|a| a == "--pinned") { "taskset -c 0" } else { "none (as scheduled)" };
-    println!("image bench, pinning: {label}, {seconds} s per measurement, lockstep, 1 agent");
+    let into = std::env::var("AI4U_BENCH_DIR").unwrap_or_else(|_| std::env::temp_dir().display().to_string());
+    println!("image bench, pinning: {label}, {seconds} s per measurement, lockstep, 1 agent, recording into {into}");
     println!(
         "{:<18} {:>10} {:>9} {:>11} {:>7} {:>11} {:>9} {:>6} {:>14} {:>9}",
         "case",
