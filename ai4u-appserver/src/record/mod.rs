@@ -175,6 +175,8 @@ pub struct RecordStats {
 /// Shared between the front end (the step loop's threads) and the background thread.
 pub(crate) struct Shared {
     pub(crate) dir: PathBuf,
+    /// When the recording started: the `time` column counts from here.
+    pub(crate) start: std::time::Instant,
     pub(crate) steps: AtomicU64,
     pub(crate) rows: AtomicU64,
     pub(crate) frames: AtomicU64,
@@ -258,6 +260,7 @@ impl Recorder {
         })?;
         let shared = Arc::new(Shared {
             dir: dir.clone(),
+            start: std::time::Instant::now(),
             steps: AtomicU64::new(0),
             rows: AtomicU64::new(0),
             frames: AtomicU64::new(0),
@@ -379,7 +382,8 @@ impl AgentRecorder {
         self.shared.steps.fetch_add(1, Ordering::Relaxed);
         let fields = fields_of(obs, info);
         self.open = true;
-        submit(&self.shared, &self.tx, Job::Reset { agent: self.index, fields })
+        let time = self.shared.start.elapsed().as_secs_f64();
+        submit(&self.shared, &self.tx, Job::Reset { agent: self.index, fields, time })
     }
 
     /// Records one step: the action taken (on the previous state) and what came back.
@@ -387,6 +391,8 @@ impl AgentRecorder {
         self.shared.steps.fetch_add(1, Ordering::Relaxed);
         let job = Job::Step {
             agent: self.index,
+            // Stamped here, not when the disk gets to it.
+            time: self.shared.start.elapsed().as_secs_f64(),
             action: action.clone(),
             fields: fields_of(&result.obs, &result.info),
             reward: result.reward,

@@ -11,18 +11,20 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// What the front end hands to the background thread.
 pub(crate) enum Job {
     /// Boxed: spaces are large, and every job takes the size of the largest.
     Agent(Box<NewAgent>),
+    /// `time`: seconds since the recording started, when the step was handed over.
     Reset {
         agent: usize,
         fields: Vec<Field>,
+        time: f64,
     },
     Step {
         agent: usize,
+        time: f64,
         action: Sample,
         fields: Vec<Field>,
         reward: f32,
@@ -142,7 +144,6 @@ pub(crate) struct Worker {
     pool: Pool,
     /// By the front end's agent index.
     agents: Vec<Option<Agent>>,
-    start: Instant,
     failed: bool,
     png: Vec<u8>,
 }
@@ -155,16 +156,7 @@ impl Worker {
         encoders: usize,
     ) -> Worker {
         let pool = Pool::new(&shared, encoders, compression);
-        Worker {
-            shared,
-            manifest,
-            compression,
-            pool,
-            agents: Vec::new(),
-            start: Instant::now(),
-            failed: false,
-            png: Vec::new(),
-        }
+        Worker { shared, manifest, compression, pool, agents: Vec::new(), failed: false, png: Vec::new() }
     }
 
     pub(crate) fn run(mut self, rx: Receiver<Job>) {
@@ -253,12 +245,12 @@ impl Worker {
                 self.agents[index] = Some(Agent { index: self.manifest.agents.len() - 1, episode: None });
                 Ok(())
             }
-            Job::Reset { agent, fields } => {
+            Job::Reset { agent, fields, time } => {
                 self.close(agent, Status::Interrupted)?;
                 self.open(agent, &fields)?;
-                self.observe(agent, fields, 0.0, false, false)
+                self.observe(agent, fields, time, 0.0, false, false)
             }
-            Job::Step { agent, action, fields, reward, terminated, truncated } => {
+            Job::Step { agent, time, action, fields, reward, terminated, truncated } => {
                 let Some(a) = self.agents.get(agent).and_then(Option::as_ref) else { return Ok(()) };
                 if a.episode.is_none() {
                     // A step outside an episode (no reset recorded): nothing to attach it to.
@@ -269,7 +261,7 @@ impl Worker {
                 if let Some(ep) = self.episode_mut(agent) {
                     ep.step += 1;
                 }
-                self.observe(agent, fields, reward, terminated, truncated)
+                self.observe(agent, fields, time, reward, terminated, truncated)
             }
             Job::Interrupt { agent } => self.close(agent, Status::Interrupted),
             Job::Flush(_) | Job::Finish(_) => Ok(()),
@@ -322,11 +314,11 @@ impl Worker {
         &mut self,
         agent: usize,
         mut fields: Vec<Field>,
+        time: f64,
         reward: f32,
         terminated: bool,
         truncated: bool,
     ) -> Result<(), RecordError> {
-        let time = self.start.elapsed().as_secs_f64();
         let compression = self.compression;
         let Some(a) = self.agents.get_mut(agent).and_then(Option::as_mut) else { return Ok(()) };
         let Some(ep) = a.episode.as_mut() else { return Ok(()) };
