@@ -239,3 +239,84 @@ fn a_frame_that_cannot_be_written_fails_the_recording_naming_it() {
     handles[0].stop().unwrap();
     engine.join().unwrap().unwrap();
 }
+
+/// A user's own env with no engine behind it and an empty info: the observation's Dict
+/// entries are recorded instead (a `[h, w, 3]` u8 array as a camera).
+struct OwnEnv {
+    step: u8,
+    action_space: ai4u_core::spaces::Space,
+    observation_space: ai4u_core::spaces::Space,
+}
+
+impl OwnEnv {
+    fn obs(&self) -> Sample {
+        let frame = ndarray::ArrayD::from_shape_fn(ndarray::IxDyn(&[4, 6, 3]), |i| (i[0] * 18 + i[1] * 3 + i[2]) as u8);
+        let frame = frame.mapv(|x| x.wrapping_add(self.step));
+        Sample::dict([
+            ("camera", Sample::U8(frame)),
+            ("speed", Sample::F32(ndarray::arr0(self.step as f32).into_dyn())),
+        ])
+    }
+}
+
+impl Env for OwnEnv {
+    fn reset(
+        &mut self,
+        _: Option<u64>,
+        _: Option<Vec<ai4u_core::value::Field>>,
+    ) -> ai4u_appserver::Result<(Sample, State)> {
+        self.step = 0;
+        Ok((self.obs(), State::new()))
+    }
+    fn step(&mut self, _: &Sample) -> ai4u_appserver::Result<ai4u_appserver::StepResult> {
+        self.step += 1;
+        Ok(ai4u_appserver::StepResult {
+            obs: self.obs(),
+            reward: self.step as f32,
+            terminated: self.step == 3,
+            truncated: false,
+            info: State::new(),
+        })
+    }
+    fn action_space(&self) -> &ai4u_core::spaces::Space {
+        &self.action_space
+    }
+    fn observation_space(&self) -> &ai4u_core::spaces::Space {
+        &self.observation_space
+    }
+    fn close(&mut self) -> ai4u_appserver::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_env_without_info_is_recorded_from_its_observations() {
+    use ai4u_core::spaces::{DictSpace, Discrete, Space};
+    let observation_space: Space = DictSpace::new(Vec::<(String, Space)>::new()).unwrap().into();
+    let env = OwnEnv { step: 0, action_space: Discrete::new(3).unwrap().into(), observation_space };
+    let dir = fresh_dir("own-env");
+    let recorder = Recorder::create(&dir).unwrap();
+    let mut env = Recording::named(env, &recorder, "my agent/1").unwrap();
+    env.reset(None, None).unwrap();
+    let mut sent = Vec::new();
+    for a in [2i64, 0, 1] {
+        sent.push(env.inner().obs());
+        env.step(&Sample::scalar_i64(a)).unwrap();
+    }
+    drop(env);
+    recorder.finish().unwrap();
+    let ds = Dataset::open(&dir).unwrap();
+    let loaded: Vec<_> = ds.transitions().collect::<Result<_, _>>().unwrap();
+    assert_eq!(loaded.len(), 3);
+    assert_eq!(loaded[0].agent, "my agent/1");
+    assert!(dir.join("my_agent_1/episode_0001/camera/000003.png").is_file(), "the folder name is made safe");
+    for (t, (obs, a)) in loaded.iter().zip(sent.iter().zip([2i64, 0, 1])) {
+        assert_eq!(t.action, Sample::scalar_i64(a), "a Discrete action is one column and loads back as one");
+        let Some(Value::Image(img)) = t.observation.get("camera") else { panic!("{:?}", t.observation) };
+        assert_eq!((img.height, img.width, img.channels), (4, 6, 3));
+        assert_eq!(&img.data[..], obs.get("camera").unwrap().as_u8().unwrap().as_slice().unwrap());
+    }
+    assert!(loaded[2].terminated);
+    let csv = std::fs::read_to_string(dir.join("my_agent_1/episode_0001/steps.csv")).unwrap();
+    assert_eq!(csv.lines().next().unwrap(), "step,time,reward,terminated,truncated,camera,speed,action");
+}
