@@ -111,6 +111,10 @@ pub enum AppError {
     /// The server has shut down (every handle of it was dropped, or its threads ended).
     #[error("the server has shut down")]
     ServerGone,
+    /// Recording a step failed (see [`record`](crate::record)): the folder or disk cannot
+    /// be written. The step itself was taken.
+    #[error(transparent)]
+    Record(#[from] crate::record::RecordError),
 }
 
 /// `Result` with [`AppError`] as the default error.

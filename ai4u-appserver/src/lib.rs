@@ -27,6 +27,7 @@ mod handle;
 pub mod launcher;
 mod legacy;
 pub mod plugin;
+pub mod record;
 mod remote_env;
 mod responder;
 mod server;

@@ -8,7 +8,7 @@
 //! only its agent. A [`Stop`] (Ctrl-C, SIGTERM) ends every agent's run, keeping what was done.
 
 use crate::live::Live;
-use ai4u_appserver::{AppError, ControllerHandle};
+use ai4u_appserver::{AppError, ControllerHandle, Info, StepResult};
 use ai4u_controllers::fs_track::PurePursuit;
 use ai4u_controllers::samplescene::ScriptedPilot;
 use ai4u_controllers::Controller;
@@ -34,6 +34,17 @@ impl Stop {
     pub fn is_set(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
+}
+
+/// Sees every reset and step of a run, on the agent's thread (`ai4u record` records them).
+/// An error ends the agent's run as a controller error would.
+pub trait Tap: Sync {
+    /// An episode started with this observation.
+    fn reset(&self, handle: &ControllerHandle, obs: &Sample, info: &Info) -> Result<()>;
+    /// `action` was taken and `result` came back.
+    fn step(&self, handle: &ControllerHandle, action: &Sample, result: &StepResult) -> Result<()>;
+    /// The running episode was cut short (the engine went away, a stop).
+    fn interrupted(&self, handle: &ControllerHandle);
 }
 
 /// How actions are chosen.
@@ -132,6 +143,7 @@ struct AgentRun {
 
 /// One agent's episodes until `episodes` of them completed (0 = until stopped);
 /// `on_episode` is called as each one ends, interrupted ones included.
+#[allow(clippy::too_many_arguments)]
 fn run_agent(
     handle: &ControllerHandle,
     episodes: u32,
@@ -139,6 +151,7 @@ fn run_agent(
     seed: Option<u64>,
     stop: &Stop,
     live: Option<&Live>,
+    tap: Option<&dyn Tap>,
     on_episode: &(dyn Fn(&Episode) + Sync),
 ) -> AgentRun {
     let mut rng = spaces::rng(episode_seed(seed.unwrap_or(0), handle.id(), 0) as u64);
@@ -153,7 +166,13 @@ fn run_agent(
             None => vec![],
         };
         let mut obs = match handle.request_reset(fields) {
-            Ok((obs, _)) => obs,
+            Ok((obs, info)) => match tap.map_or(Ok(()), |t| t.reset(handle, &obs, &info)) {
+                Ok(()) => obs,
+                Err(e) => {
+                    run.error = Some(e.context(format!("recording agent `{}`", handle.id())));
+                    break;
+                }
+            },
             Err(_) if stop.is_set() => break,
             Err(e) if engine_went_away(&e) => {
                 if waiting_since.is_none() {
@@ -209,6 +228,10 @@ fn run_agent(
                 run.error = Some(e);
                 break false;
             }
+            if let Some(Err(e)) = tap.map(|t| t.step(handle, &action, &r)) {
+                run.error = Some(e.context(format!("recording agent `{}`", handle.id())));
+                break false;
+            }
             run.checked += 1;
             ep.ret += r.reward as f64;
             ep.steps += 1;
@@ -224,6 +247,9 @@ fn run_agent(
                 break true;
             }
         };
+        if let Some(t) = tap.filter(|_| !ended || ep.interrupted) {
+            t.interrupted(handle);
+        }
         if !ended {
             break;
         }
@@ -266,6 +292,21 @@ pub fn run_live(
     live: Option<&Live>,
     on_episode: &(dyn Fn(&Episode) + Sync),
 ) -> Result<Report> {
+    run_tapped(handles, episodes, policy, seed, stop, live, None, on_episode)
+}
+
+/// [`run_live`], showing every reset and step to `tap`.
+#[allow(clippy::too_many_arguments)]
+pub fn run_tapped(
+    handles: &[ControllerHandle],
+    episodes: u32,
+    policy: Policy,
+    seed: Option<u64>,
+    stop: &Stop,
+    live: Option<&Live>,
+    tap: Option<&dyn Tap>,
+    on_episode: &(dyn Fn(&Episode) + Sync),
+) -> Result<Report> {
     if policy == Policy::Scripted {
         let sample = ai4u_controllers::SampleSceneController::new();
         // fs-track cars are recognised by their `path` field, whatever cameras they carry.
@@ -299,7 +340,7 @@ pub fn run_live(
             .iter()
             .map(|h| {
                 s.spawn(move || {
-                    let r = run_agent(h, episodes, policy, seed, stop, live, on_episode);
+                    let r = run_agent(h, episodes, policy, seed, stop, live, tap, on_episode);
                     // Stop even after a failure, so the engine is not left waiting.
                     let _ = h.stop();
                     r

@@ -8,6 +8,7 @@ mod fs_demo;
 mod live;
 mod plugin_cmd;
 mod ports;
+mod record;
 
 use ai4u_appserver::launcher::{LaunchEvent, LaunchSpec, Launcher};
 use ai4u_appserver::{AppError, AppServer, AppServerBuilder, ControllerHandle, Plugin, Serving};
@@ -43,6 +44,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Measure lockstep steps per second against a raw loopback ping-pong.
     Bench(bench::BenchArgs),
+    /// Serve like `serve` and record every step: a PNG per camera, a CSV row, a manifest
+    /// (docs/RECORDING.md); `--video` makes mp4s with ffmpeg.
+    Record(Box<record::RecordArgs>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -249,6 +253,11 @@ fn wait_for_engines(
 }
 
 fn serve(args: ServeArgs) -> Result<bool> {
+    serve_with(args, None)
+}
+
+/// `serve`, showing every reset and step to `tap` (then the tap shows the progress).
+fn serve_with(args: ServeArgs, tap: Option<&dyn drive::Tap>) -> Result<bool> {
     let spec = args.engine.as_ref().map(|command| {
         let mut spec = LaunchSpec::new(command.clone(), args.instances)
             .ids(args.ids.iter().cloned())
@@ -325,9 +334,10 @@ fn serve(args: ServeArgs) -> Result<bool> {
         ),
         None => None,
     };
+    let every = Duration::from_secs_f64(args.metrics_every.max(0.1));
     let report = std::thread::scope(|s| {
-        s.spawn(|| show_live(&live, &reporting, metrics, Duration::from_secs_f64(args.metrics_every.max(0.1))));
-        let r = drive::run_live(&handles, args.episodes, policy, args.seed, &stop, Some(&live), &|e| {
+        s.spawn(|| show_live(&live, &reporting, metrics, every, tap.is_none()));
+        let r = drive::run_tapped(&handles, args.episodes, policy, args.seed, &stop, Some(&live), tap, &|e| {
             let how = if e.interrupted {
                 format!("interrupted ({})", e.reason.as_deref().unwrap_or("?"))
             } else if e.terminated {
@@ -361,10 +371,16 @@ fn serve(args: ServeArgs) -> Result<bool> {
 
 /// The live display (on a terminal: one progress line per instance, on stderr) and the
 /// `--metrics` CSV rows, until `running` turns false; the last rows are written then.
-fn show_live(live: &live::Live, running: &AtomicBool, mut metrics: Option<std::fs::File>, every: Duration) {
+fn show_live(
+    live: &live::Live,
+    running: &AtomicBool,
+    mut metrics: Option<std::fs::File>,
+    every: Duration,
+    spinners: bool,
+) {
     use std::io::IsTerminal;
     let bars = indicatif::MultiProgress::new();
-    let lines: Vec<indicatif::ProgressBar> = if std::io::stderr().is_terminal() {
+    let lines: Vec<indicatif::ProgressBar> = if spinners && std::io::stderr().is_terminal() {
         live.figures().iter().map(|_| bars.add(indicatif::ProgressBar::new_spinner())).collect()
     } else {
         Vec::new()
@@ -462,6 +478,7 @@ fn main() {
         Command::Plugin(a) => plugin_cmd::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Record(a) => record::run(*a).and_then(|ok| if ok { Ok(()) } else { std::process::exit(1) }),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
