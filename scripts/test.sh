@@ -23,6 +23,8 @@ command -v godot3-server >/dev/null 2>&1 || need_apt+=(godot3-server)
 command -v godot3 >/dev/null 2>&1 || need_apt+=(godot3)
 command -v xvfb-run >/dev/null 2>&1 || need_apt+=(xvfb xauth)
 [ -e /usr/lib/x86_64-linux-gnu/dri/swrast_dri.so ] || need_apt+=(libgl1-mesa-dri)
+# Recording tests: `ai4u record --video` encodes with ffmpeg (and checks with ffprobe).
+command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     log "installing ${need_apt[*]}"
