@@ -193,9 +193,12 @@ impl<S: Scene> Requestor<S> {
             Phase::Running if a.new_episode => {
                 // A fresh episode reports with the next decision of the agents already
                 // running, so agents reset at different frames decide together again (a
-                // controller stepping them as a batch would otherwise wait on itself).
+                // controller stepping them as a batch would otherwise wait on itself). An
+                // episode that ends in mid-period is no decision: the batch still waits for
+                // the others' period ends, and a fresh agent reported with that end would
+                // want the next batch's action before this batch is complete.
                 let acting = || self.agents.iter().filter(|b| b.phase == Phase::Running && !b.new_episode);
-                acting().next().is_none() || acting().any(|b| b.frames_left == 0)
+                acting().next().is_none() || acting().any(|b| b.frames_left == 0 && !b.done)
             }
             Phase::Running => a.frames_left == 0,
             Phase::Stopped => false,

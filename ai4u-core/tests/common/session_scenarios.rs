@@ -153,6 +153,13 @@ pub fn all() -> Vec<Scenario> {
             vec![lockstep(vec_env(&[("a", &[5, 9, 4]), ("b", &[7, 3, 8]), ("c", &[3, 3, 3, 3]), ("d", &[11, 6])]))],
         ),
         scenario(
+            "lockstep_early_end_not_a_decision",
+            "Three agents in lockstep, frame skip 4: a ends in mid-period and is reset; then b ends in mid-period while c is still deciding. b's early end is no decision, so a's new episode does not report with it (a batch stepping a, b and c would wait on itself: a would want the next batch's action before c answered this one); a and b report their new episodes with c's next decision.",
+            4, true,
+            vec![agent("a", 0, 0.5, 2), agent("b", 0, 0.25, 4), agent("c", 0, 1.0, 13)],
+            vec![lockstep(vec_env(&[("a", &[2, 3]), ("b", &[4, 6]), ("c", &[13])]))],
+        ),
+        scenario(
             "reset_while_running",
             "The controller resets agent a in mid-episode (a was due, not ended) while b runs with frame skip 3: a's new episode comes with b's next decision.",
             3, true,

@@ -142,13 +142,14 @@ func _frame() -> void:
 		a.begin_frame()
 	# A fresh episode reports with the next decision of the agents already acting, so agents
 	# reset at different frames decide together again (a controller stepping them as a batch,
-	# like VecEnv, would otherwise wait on itself).
+	# like VecEnv, would otherwise wait on itself). An episode that ends in mid-period is no
+	# decision: the batch still waits for the others' period ends.
 	var acting := false
 	var any_due := false
 	for a in agents:
 		if a.is_acting():
 			acting = true
-			any_due = any_due or a.decision_due()
+			any_due = any_due or (a.decision_due() and not a.done)
 	var ticked := []
 	for a in agents:
 		if a.wants_tick(not acting or any_due):

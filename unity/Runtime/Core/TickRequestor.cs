@@ -128,13 +128,14 @@ namespace Ai4u
             foreach (var a in agents) a.AccountFrame();
             // A fresh episode reports with the next decision of the agents already acting, so
             // agents reset at different frames decide together again (a controller stepping
-            // them as a batch would otherwise wait on itself).
+            // them as a batch would otherwise wait on itself). An episode that ends in
+            // mid-period is no decision: the batch still waits for the others' period ends.
             bool anyActing = false, anyDue = false;
             foreach (var a in agents)
             {
                 if (!a.IsActing) continue;
                 anyActing = true;
-                anyDue |= a.DecisionDue;
+                anyDue |= a.DecisionDue && !a.Done;
             }
             bool aligned = !anyActing || anyDue;
             foreach (var a in agents)
