@@ -4,11 +4,12 @@
     python python/examples/ray_rollouts.py --actors 1 2 --agents 32 --steps 512
 
 Needs `pip install ./python "ray==2.*"` (no torch). Each actor owns a VectorEnv whose
-SampleScene engines (--instances of them) run in the actor's process and connect to the
-actor's own appserver on a free port of its own, so actors share nothing. Every round the
-driver broadcasts the policy's weights (a linear Gaussian policy in numpy, as a trainer
-would broadcast its network) and each actor returns a batch of --steps steps of all its
-agents (observations, actions, rewards, terminated, truncated as numpy arrays).
+SampleScene engines (--instances of them, default one per agent) run in the actor's
+process and connect to the actor's own appserver on a free port of its own, so actors
+share nothing. Every round the driver broadcasts the policy's weights (a linear Gaussian
+policy in numpy, as a trainer would broadcast its network) and each actor returns a batch
+of --steps steps of all its agents (observations, actions, rewards, terminated, truncated
+as numpy arrays).
 
 It prints agent-steps per second, aggregated over the actors, for each actor count, and the
 same loop on one VectorEnv in the driver's process without Ray (the baseline, same run).
@@ -17,7 +18,7 @@ On several machines: start `ray start --head` on one and `ray start --address=HE
 the others; each actor then runs wherever Ray places it, with its engines next to it. To
 drive engines that run elsewhere instead (Unity or Godot builds), give the VectorEnv no
 scene and a `host`, `port` and `token`: the engines connect with `--ai4u_host`,
-`--ai4u_port`, `--ai4u_token` (or `ai4u-sim --addr HOST:PORT --token T`).
+`--ai4u_port`, `--ai4u_token` (or `ai4u-sim --host H --port P --token T`).
 """
 
 from __future__ import annotations
@@ -106,12 +107,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--actors", type=int, nargs="+", default=[1, 2, 4])
     p.add_argument("--agents", type=int, default=16, help="agents per actor's VectorEnv")
-    p.add_argument("--instances", type=int, default=1, help="engines per actor")
+    p.add_argument(
+        "--instances", type=int, default=0, help="engines per actor (0: one per agent; see the README on why)"
+    )
     p.add_argument("--steps", type=int, default=256, help="steps per rollout batch")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--max-steps", type=int, default=500)
     p.add_argument("--num-cpus", type=int, default=2, help="ray.init(num_cpus=...)")
     args = p.parse_args()
+    args.instances = args.instances or args.agents
 
     import ray
 
