@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SameStepAutoreset", "SB3VecEnv"]
+__all__ = ["SB3VecEnv", "SameStepAutoreset"]
 
 
 def _take(obs: Any, i: int) -> Any:

@@ -49,7 +49,10 @@ def make_train_env(args):
     from reference_env import ReachEnv
 
     return DummyVecEnv(
-        [lambda i=i: gymnasium.wrappers.TimeLimit(ReachEnv(seed=args.seed + i), args.max_steps) for i in range(args.envs)]
+        [
+            lambda i=i: gymnasium.wrappers.TimeLimit(ReachEnv(seed=args.seed + i), args.max_steps)
+            for i in range(args.envs)
+        ]
     )
 
 
@@ -140,7 +143,7 @@ def main():
         "MultiInputPolicy",
         train,
         n_steps=n_steps,
-        batch_size=512 if n_envs * n_steps >= 512 else n_envs * n_steps,
+        batch_size=min(512, n_envs * n_steps),
         n_epochs=5,
         learning_rate=3e-4,
         gamma=0.99,
@@ -155,7 +158,11 @@ def main():
     evaluation = args.mode != "reference"
     if evaluation:
         eval_env = ai4u_rs.VectorEnv(
-            args.eval_envs, "samplescene", instances=args.eval_envs, max_steps=args.max_steps, scene_seed=args.seed + 1000
+            args.eval_envs,
+            "samplescene",
+            instances=args.eval_envs,
+            max_steps=args.max_steps,
+            scene_seed=args.seed + 1000,
         )
         per_env = max(1, args.eval_episodes // args.eval_envs)
 

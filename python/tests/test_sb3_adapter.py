@@ -59,7 +59,7 @@ def test_terminal_observation_is_the_engine_last_observation():
         act = np.array([[1.0, 0.5, 0.0, 0.0], [0.5, -1.0, 0.0, 0.0]], np.float32)
         for _ in range(2):
             r_obs, r_rew, *_ = raw.step(act)
-            c_obs, c_rew, dones, infos = conv.step(act)
+            _, c_rew, dones, infos = conv.step(act)
         assert dones.all()
         np.testing.assert_allclose(c_rew, r_rew)
         for i in range(2):
