@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target in fuzz/ for FUZZ_RUNS executions (default 10,000,000), one
+# target at a time, then minimises its corpus (`cargo fuzz cmin`). Prints per target the
+# executions, libFuzzer's final coverage (cov: edges, ft: features), the corpus size and the
+# crashes found; exits 1 if any target crashed (the input is in fuzz/artifacts/<target>/).
+#
+#   scripts/fuzz.sh                         # every target, 10M executions each
+#   FUZZ_RUNS=1000000 scripts/fuzz.sh decode legacy
+#   FUZZ_CMIN=0 FUZZ_ARGS="-max_len=8192" scripts/fuzz.sh
+#
+# Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). CPU heavy: run it
+# under `nice`. Not part of CI; the committed corpus is replayed by
+# `cargo test -p ai4u-core --test fuzz_corpus` on stable.
+set -euo pipefail
+cd "$(dirname "$0")/../fuzz"
+
+RUNS=${FUZZ_RUNS:-10000000}
+CMIN=${FUZZ_CMIN:-1}
+TOOLCHAIN=${FUZZ_TOOLCHAIN:-nightly}
+read -r -a EXTRA <<<"${FUZZ_ARGS:-}"
+ALL=(decode frame_reader async_frame_reader legacy metadata_spaces)
+if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL[@]}"); fi
+
+for t in "${TARGETS[@]}"; do
+    case " ${ALL[*]} " in *" $t "*) ;; *) echo "fuzz.sh: unknown target \`$t\` (targets: ${ALL[*]})" >&2; exit 2 ;; esac
+done
+if ! cargo "+$TOOLCHAIN" fuzz --version >/dev/null 2>&1; then
+    echo "fuzz.sh: cargo-fuzz on toolchain \`$TOOLCHAIN\` not found: rustup toolchain install nightly; cargo install cargo-fuzz" >&2
+    exit 2
+fi
+
+# A hang or a large allocation is a finding too: no input here is over a few KiB, so
+# nothing honest allocates 256 MiB or runs for 10 s.
+LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10)
+LOGS=target/fuzz-logs
+mkdir -p "$LOGS"
+cargo "+$TOOLCHAIN" fuzz build -O >"$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; exit 2; }
+
+findings() { find "artifacts/$1" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) 2>/dev/null | wc -l; }
+
+failed=()
+rows=()
+for t in "${TARGETS[@]}"; do
+    mkdir -p "corpus/$t"
+    seeds=()
+    # The golden vectors seed the decoder (read only: new inputs go to corpus/decode).
+    [ "$t" = decode ] && seeds=(../tests/vectors)
+    before=$(findings "$t")
+    log="$LOGS/$t.log"
+    echo "== $t: $RUNS executions (log: fuzz/$log)"
+    start=$(date +%s)
+    set +e
+    cargo "+$TOOLCHAIN" fuzz run -O "$t" "corpus/$t" "${seeds[@]}" -- \
+        -runs="$RUNS" -print_final_stats=1 "${LIMITS[@]}" "${EXTRA[@]}" >"$log" 2>&1
+    rc=$?
+    set -e
+    secs=$(( $(date +%s) - start ))
+    execs=$(awk '/^stat::number_of_executed_units:/ {print $2}' "$log" | tail -1)
+    # libFuzzer's last status line (`#N DONE cov: C ft: F corp: ...`, or the last one before a crash).
+    status=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+    cov=$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$status")
+    ft=$(sed -nE 's/.* ft: ([0-9]+).*/\1/p' <<<"$status")
+    [ -z "$execs" ] && execs=$(sed -nE 's/^#([0-9]+).*/\1/p' <<<"$status")
+    crashes=$(( $(findings "$t") - before ))
+    if [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ]; then crashes=1; fi
+    if [ "$crashes" -ne 0 ]; then
+        failed+=("$t")
+        grep -E 'panicked|ERROR: libFuzzer|SUMMARY|Test unit written' "$log" | head -5 >&2 || true
+    elif [ "$CMIN" = 1 ]; then
+        cargo "+$TOOLCHAIN" fuzz cmin -O "$t" "corpus/$t" >>"$log" 2>&1 || { echo "fuzz.sh: cmin of $t failed, see $log" >&2; failed+=("$t"); }
+    fi
+    files=$(find "corpus/$t" -type f | wc -l)
+    kib=$(du -sk "corpus/$t" | cut -f1)
+    rows+=("$(printf '%-20s %12s %7s %7s %6ss %7s %6sK %7s' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$secs" "$files" "$kib" "$crashes")")
+    echo "${rows[-1]}"
+done
+
+echo
+printf '%-20s %12s %7s %7s %7s %7s %7s %7s\n' target execs cov ft time corpus size crashes
+printf '%s\n' "${rows[@]}"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "fuzz.sh: findings in: ${failed[*]} (inputs under fuzz/artifacts/; reproduce with: cd fuzz && cargo +$TOOLCHAIN fuzz run TARGET FILE)" >&2
+    exit 1
+fi
