@@ -39,20 +39,27 @@ fi
 
 # A hang or a runaway allocation is a finding too: no input here is over a few KiB, so
 # nothing honest needs 1 GiB or 10 s (-malloc_limit_mb only acts under a sanitizer).
-LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10)
+# Inputs of at most 512 bytes reach every branch (a Hello with metadata, a few frames) and
+# keep the committed corpus small; FUZZ_ARGS=-max_len=N overrides.
+LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=256 -timeout=10 -max_len=512)
 LOGS=target/fuzz-logs
 mkdir -p "$LOGS"
 cargo "+$TOOLCHAIN" fuzz build -O -a -s "$SANITIZER" >"$LOGS/build.log" 2>&1 || { cat "$LOGS/build.log" >&2; exit 2; }
 
-findings() { find "artifacts/$1" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) 2>/dev/null | wc -l; }
+findings() {
+    mkdir -p "artifacts/$1"
+    find "artifacts/$1" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l
+}
 
 failed=()
 rows=()
 for t in "${TARGETS[@]}"; do
     mkdir -p "corpus/$t"
+    # Hand-made seeds and, for the decoder, the golden vectors are read only: what the
+    # fuzzer finds goes to corpus/<target>/, which cmin then minimises.
     seeds=()
-    # The golden vectors seed the decoder (read only: new inputs go to corpus/decode).
-    [ "$t" = decode ] && seeds=(../tests/vectors)
+    if [ -d "seeds/$t" ]; then seeds+=("seeds/$t"); fi
+    if [ "$t" = decode ]; then seeds+=(../tests/vectors); fi
     before=$(findings "$t")
     log="$LOGS/$t.log"
     echo "== $t: $RUNS executions$([ "$MAX_TIME" != 0 ] && echo " or $MAX_TIME s") (log: fuzz/$log)"
@@ -78,7 +85,7 @@ for t in "${TARGETS[@]}"; do
         cargo "+$TOOLCHAIN" fuzz cmin -O -a -s "$SANITIZER" "$t" "corpus/$t" >>"$log" 2>&1 || { echo "fuzz.sh: cmin of $t failed, see $log" >&2; failed+=("$t"); }
     fi
     files=$(find "corpus/$t" -type f | wc -l)
-    kib=$(du -sk "corpus/$t" | cut -f1)
+    kib=$(( $(find "corpus/$t" -type f -exec cat {} + | wc -c) / 1024 ))
     short=
     if [ "${execs:-0}" -lt "$RUNS" ] 2>/dev/null; then short="  (short of $RUNS: time limit or a finding)"; fi
     rows+=("$(printf '%-20s %12s %7s %7s %6ss %7s %6sK %7s%s' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$secs" "$files" "$kib" "$crashes" "$short")")
