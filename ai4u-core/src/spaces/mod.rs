@@ -236,11 +236,17 @@ impl SpaceError {
 }
 
 /// Product of dimensions, refusing overflow instead of wrapping: shapes can come from
-/// untrusted JSON.
+/// untrusted JSON. Also refuses, as ndarray would by panicking, a shape whose non-zero
+/// dimensions multiply past `isize::MAX`, even when a zero dimension leaves it empty.
 pub(crate) fn checked_len(shape: &[usize]) -> Result<usize> {
-    shape
+    let too_large = || SpaceError::TooLarge(format!("shape {shape:?}"));
+    let nonzero = shape
         .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d).ok_or_else(|| SpaceError::TooLarge(format!("shape {shape:?}"))))
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= isize::MAX as usize)
+        .ok_or_else(too_large)?;
+    Ok(if shape.contains(&0) { 0 } else { nonzero })
 }
 
 #[cfg(test)]
@@ -277,5 +283,7 @@ mod tests {
         assert_eq!(checked_len(&[2, 3]).unwrap(), 6);
         assert_eq!(checked_len(&[]).unwrap(), 1);
         assert!(checked_len(&[usize::MAX, 2]).is_err());
+        assert!(checked_len(&[0, usize::MAX, 2]).is_err());
+        assert_eq!(checked_len(&[0, 1 << 30]).unwrap(), 0);
     }
 }
