@@ -152,12 +152,12 @@ async fn sleep_until(t: Option<Instant>) {
 
 /// Frees an agent id and tells its daemon the engine is gone.
 fn release(shared: &Shared, id: &str, conn_id: u64, reason: String) {
-    if let Some((tx, owner)) = shared.agents.get(id) {
-        let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(slot) = shared.registry.get(id) {
+        let mut owner = slot.owner.lock().unwrap_or_else(|p| p.into_inner());
         if *owner == Some(conn_id) {
             *owner = None;
         }
-        let _ = tx.send(DaemonMsg::Disconnected { conn_id, reason });
+        let _ = slot.tx.send(DaemonMsg::Disconnected { conn_id, reason });
     }
 }
 
@@ -216,7 +216,8 @@ async fn on_datagram(
             agent.pending.push_back((c.ticket, cmd));
         }
     }
-    let daemon = &shared.agents[&id].0;
+    let slot = shared.registry.get(&id)?;
+    let daemon = &slot.tx;
     if control {
         // The agent waits (stopped or paused) for restart, resume or stop.
         let status = if agent.paused { AgentStatus::Paused } else { AgentStatus::Idle };
@@ -266,9 +267,7 @@ async fn on_datagram(
         fields: sensors,
     };
     if let (AgentStatus::Step, Some(at)) = (state.status, agent.acted_at.take()) {
-        if let Some(clock) = shared.clocks.get(&id) {
-            clock.engine(at.elapsed());
-        }
+        slot.clock.engine(at.elapsed());
     }
     let _ = daemon.send(DaemonMsg::State(state, agent.delivered));
     // An episode's first state cannot end it: a scene that starts with `done` set (Godot 4
@@ -299,13 +298,12 @@ async fn configure(
     agents: &mut HashMap<String, Agent>,
 ) -> String {
     let stop = command("__stop__", &[]);
-    let Some((_, owner)) = shared.agents.get(id) else {
-        eprintln!(
-            "ai4u: legacy agent `{}` from {peer} refused: unknown agent id (this server serves {})",
-            escape_log(id),
-            shared.order.join(", ")
-        );
-        return stop;
+    let slot = match shared.registry.declare(id) {
+        Ok(slot) => slot,
+        Err(reason) => {
+            eprintln!("ai4u: legacy agent `{}` from {peer} refused: {}", escape_log(id), escape_log(&reason));
+            return stop;
+        }
     };
     // A scene stopped and played again (Unity's Stop -> Play) configures its agents again:
     // the old run of this id ends as a disconnect (its episode is interrupted) first.
@@ -315,7 +313,7 @@ async fn configure(
     }
     let conn_id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
     {
-        let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
+        let mut owner = slot.owner.lock().unwrap_or_else(|p| p.into_inner());
         if owner.is_some() {
             eprintln!(
                 "ai4u: legacy agent `{}` from {peer} refused: agent id `{}` is already connected",
@@ -397,7 +395,9 @@ async fn start(id: &str, agent: &mut Agent, shared: &Arc<Shared>) -> Result<(), 
     eprintln!("ai4u: legacy agent `{}` from {}: AI4U {} edition", escape_log(id), agent.peer, edition_label(edition));
     let (done, answer) = tokio::sync::oneshot::channel();
     let link = ConnLink { conn_id: agent.conn_id, index: 0, tx, reward_per_report: false };
-    let _ = shared.agents[id].0.send(DaemonMsg::Configure { link, max_steps, metadata, done });
+    if let Some(slot) = shared.registry.get(id) {
+        let _ = slot.tx.send(DaemonMsg::Configure { link, max_steps, metadata, done });
+    }
     match tokio::time::timeout(shared.opts.handshake_timeout, answer).await {
         Ok(Ok(Ok(()))) => Ok(()),
         Ok(Ok(Err(reason))) => Err(reason),

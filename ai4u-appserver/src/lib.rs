@@ -28,7 +28,7 @@ pub mod launcher;
 mod legacy;
 pub mod plugin;
 pub mod record;
-mod remote_env;
+pub mod remote_env;
 mod responder;
 mod server;
 mod timing;
@@ -45,7 +45,9 @@ pub use timing::StepTimes;
 use ai4u_controllers::Controller;
 use ai4u_core::value::Field;
 use ai4u_core::wire::{Limits, Mode};
-use daemon::{Daemon, DaemonMsg, Ready};
+use daemon::{DaemonMsg, Ready};
+pub use server::registry::FactoryError;
+use server::registry::{self, Registry};
 use server::Shared;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -222,13 +224,14 @@ pub struct AppServer {
 /// Keeps the network thread alive while any handle lives; shuts it down after the last.
 pub(crate) struct ServerGuard {
     shutdown: tokio::sync::watch::Sender<bool>,
-    daemons: Vec<crossbeam_channel::Sender<DaemonMsg>>,
+    /// Whose daemons to shut down (with open ids, the ones made so far).
+    shared: Arc<Shared>,
 }
 
 impl Drop for ServerGuard {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
-        for d in &self.daemons {
+        for d in self.shared.registry.inboxes() {
             let _ = d.send(DaemonMsg::Shutdown);
         }
     }
@@ -270,36 +273,77 @@ impl AppServer {
             }
         }
         let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Ready>();
-        let mut inboxes = Vec::with_capacity(ids.len());
-        let mut clocks = Vec::with_capacity(ids.len());
-        for (index, (id, controller)) in ids.iter().zip(controllers).enumerate() {
-            let (tx, rx) = crossbeam_channel::unbounded();
-            let clock = Arc::new(timing::StepClock::default());
-            clocks.push((id.to_string(), clock.clone()));
-            let daemon = Daemon {
-                id: id.to_string(),
-                index,
-                controller,
-                rx,
-                ready: Some(ready_tx.clone()),
-                timeout: self.opts.step_timeout,
-                clock,
-                blank: Default::default(),
-            };
-            std::thread::Builder::new()
-                .name(format!("ai4u-agent-{id}"))
-                .spawn(move || daemon.run())
-                .map_err(|source| AppError::Spawn { what: format!("the daemon thread of agent `{id}`"), source })?;
-            inboxes.push((id.to_string(), tx));
-        }
+        let slots = ids
+            .iter()
+            .zip(controllers)
+            .enumerate()
+            .map(|(index, (id, controller))| {
+                registry::spawn_daemon(id, index, controller, ready_tx.clone(), self.opts.step_timeout)
+            })
+            .collect::<Result<Vec<_>>>()?;
         drop(ready_tx);
+        let inboxes = slots.iter().map(|s| s.tx.clone()).collect();
+        let clocks = slots.iter().map(|s| s.clock.clone()).collect();
+        let (step_timeout, local) = (self.opts.step_timeout, self.local);
+        let guard = self.run(Registry::new(slots, None))?;
+        Ok(Serving {
+            ids: ids.iter().map(|id| id.to_string()).collect(),
+            ready_rx,
+            ready: (0..ids.len()).map(|_| None).collect(),
+            inboxes,
+            clocks,
+            guard,
+            step_timeout,
+            local,
+        })
+    }
 
+    /// Starts serving any agent id, up to `max_agents` of them: the first time an engine
+    /// declares an id, `factory` makes its controller and the id gets its own daemon. Take
+    /// the handles as engines configure them with [`OpenServing::next_configured`]. An id
+    /// past the limit, or one the factory fails for, is refused with a Reject saying so.
+    /// For engines whose ids are not known in advance (a scene that names its agents, many
+    /// instances with prefixes).
+    ///
+    /// ```no_run
+    /// use ai4u_appserver::AppServer;
+    /// use ai4u_controllers::{Controller, GenericController};
+    /// use std::time::Duration;
+    ///
+    /// let open = AppServer::builder()
+    ///     .bind()?
+    ///     .serve_open(64, |_id| Ok(Box::new(GenericController::new()) as Box<dyn Controller>))?;
+    /// while let Some(handle) = open.next_configured(Duration::from_secs(60)) {
+    ///     println!("agent {} is here", handle.id());
+    /// }
+    /// # Ok::<(), ai4u_appserver::AppError>(())
+    /// ```
+    pub fn serve_open(
+        self,
+        max_agents: usize,
+        factory: impl Fn(&str) -> std::result::Result<Box<dyn Controller>, FactoryError> + Send + Sync + 'static,
+    ) -> Result<OpenServing> {
+        if max_agents == 0 {
+            return Err(AppError::Usage("a server open to any id needs max_agents of at least 1".into()));
+        }
+        let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Ready>();
+        let open = registry::Open {
+            factory: Box::new(factory),
+            max_agents,
+            ready: ready_tx,
+            step_timeout: self.opts.step_timeout,
+        };
+        let step_timeout = self.opts.step_timeout;
+        let local = self.local;
+        let guard = self.run(Registry::new(Vec::new(), Some(open)))?;
+        Ok(OpenServing { ready_rx, guard, step_timeout, local })
+    }
+
+    /// Starts the network thread over `registry`; the guard shuts it down.
+    fn run(self, registry: Registry) -> Result<Arc<ServerGuard>> {
         let (shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-        let guard = Arc::new(ServerGuard {
-            shutdown: shutdown_tx,
-            daemons: inboxes.iter().map(|(_, tx)| tx.clone()).collect(),
-        });
-        let shared = Arc::new(Shared::new(self.opts.clone(), inboxes.clone(), clocks.iter().cloned().collect()));
+        let shared = Arc::new(Shared::new(self.opts.clone(), registry));
+        let guard = Arc::new(ServerGuard { shutdown: shutdown_tx, shared: shared.clone() });
         let listener = self.listener;
         let udp = self.udp;
         let legacy_shutdown = shutdown_rx.clone();
@@ -328,17 +372,49 @@ impl AppServer {
                 })
             })
             .map_err(|source| AppError::Spawn { what: "the network thread".into(), source })?;
+        Ok(guard)
+    }
+}
 
-        Ok(Serving {
-            ids: ids.iter().map(|id| id.to_string()).collect(),
-            ready_rx,
-            ready: (0..ids.len()).map(|_| None).collect(),
-            inboxes: inboxes.into_iter().map(|(_, tx)| tx).collect(),
-            clocks: clocks.into_iter().map(|(_, c)| c).collect(),
-            guard,
-            step_timeout: self.opts.step_timeout,
-            local: self.local,
+/// A server open to any agent id; see [`AppServer::serve_open`]. Dropping it (and every
+/// handle it gave) shuts the server down.
+pub struct OpenServing {
+    ready_rx: crossbeam_channel::Receiver<Ready>,
+    guard: Arc<ServerGuard>,
+    step_timeout: Duration,
+    local: SocketAddr,
+}
+
+impl OpenServing {
+    /// The address engines should connect to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// The handle of the next id an engine configures for the first time, waiting up to
+    /// `timeout`; `None` if none did by then. Each id is given once, however often its
+    /// engine reconnects (the handle outlives its engines).
+    pub fn next_configured(&self, timeout: Duration) -> Option<ControllerHandle> {
+        let ready = self.ready_rx.recv_timeout(timeout).ok()?;
+        let slot = self.guard.shared.registry.at(ready.index)?;
+        Some(ControllerHandle {
+            id: slot.id.clone(),
+            tx: slot.tx.clone(),
+            clock: slot.clock.clone(),
+            action_space: ready.action_space,
+            observation_space: ready.observation_space,
+            timeout: self.step_timeout,
+            _server: self.guard.clone(),
         })
+    }
+}
+
+impl std::fmt::Debug for OpenServing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenServing")
+            .field("addr", &self.local)
+            .field("ids", &self.guard.shared.registry.describe())
+            .finish_non_exhaustive()
     }
 }
 

@@ -16,6 +16,7 @@ use ai4u_core::spaces::{self, Sample, Space};
 use ai4u_core::value::Field;
 use anyhow::{bail, Result};
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,9 +78,62 @@ pub struct Episode {
     pub reason: Option<String>,
 }
 
+/// How many of each agent's episodes a [`Report`] lists (the most recent ones): a run of
+/// `serve --episodes 0` may go on for millions of episodes, and one record is about 140 B.
+/// [`Report::totals`] counts every episode.
+pub const EPISODES_LISTED: usize = 1000;
+
+/// Every episode of one agent, summed (whether or not [`Report::episodes`] still lists it).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AgentTotals {
+    pub agent: String,
+    /// Episodes that ended (terminated or truncated); interrupted ones are apart.
+    pub episodes: u64,
+    pub interrupted: u64,
+    /// Steps of every episode, interrupted ones included.
+    pub steps: u64,
+    /// Steps of the episodes that ended.
+    pub ended_steps: u64,
+    /// Sum of the returns of the episodes that ended.
+    pub return_sum: f64,
+    /// Ended episodes that were terminated with a positive return.
+    pub successes: u64,
+    pub truncated: u64,
+}
+
+impl AgentTotals {
+    fn add(&mut self, e: &Episode) {
+        self.steps += e.steps as u64;
+        if e.interrupted {
+            self.interrupted += 1;
+            return;
+        }
+        self.episodes += 1;
+        self.ended_steps += e.steps as u64;
+        self.return_sum += e.ret;
+        self.successes += (e.terminated && e.ret > 0.0) as u64;
+        self.truncated += e.truncated as u64;
+    }
+
+    fn merge(&mut self, o: &AgentTotals) {
+        self.episodes += o.episodes;
+        self.interrupted += o.interrupted;
+        self.steps += o.steps;
+        self.ended_steps += o.ended_steps;
+        self.return_sum += o.return_sum;
+        self.successes += o.successes;
+        self.truncated += o.truncated;
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The last [`EPISODES_LISTED`] episodes of each agent, in agent order.
     pub episodes: Vec<Episode>,
+    /// Older episodes no longer listed (their figures are in `totals`).
+    pub episodes_omitted: u64,
+    /// Per agent, every episode of the run.
+    pub totals: Vec<AgentTotals>,
     pub observations_checked: u64,
     pub seconds: f64,
     /// The run was ended by Ctrl-C or SIGTERM.
@@ -135,16 +189,45 @@ fn episode_seed(seed: u64, agent: &str, episode: u32) -> i64 {
 }
 
 /// What one agent's run produced.
-struct AgentRun {
-    episodes: Vec<Episode>,
+pub(crate) struct AgentRun {
+    episodes: VecDeque<Episode>,
+    omitted: u64,
+    totals: AgentTotals,
     checked: u64,
     error: Option<anyhow::Error>,
+}
+
+impl AgentRun {
+    /// A run that ended with `error` before it began.
+    pub(crate) fn failed(agent: &str, error: anyhow::Error) -> AgentRun {
+        AgentRun { error: Some(error), ..AgentRun::new(agent) }
+    }
+
+    pub(crate) fn new(agent: &str) -> AgentRun {
+        AgentRun {
+            episodes: VecDeque::new(),
+            omitted: 0,
+            totals: AgentTotals { agent: agent.to_owned(), ..AgentTotals::default() },
+            checked: 0,
+            error: None,
+        }
+    }
+
+    /// Counts the episode and lists it, forgetting the oldest listed one past the limit.
+    fn record(&mut self, ep: Episode) {
+        self.totals.add(&ep);
+        if self.episodes.len() == EPISODES_LISTED {
+            self.episodes.pop_front();
+            self.omitted += 1;
+        }
+        self.episodes.push_back(ep);
+    }
 }
 
 /// One agent's episodes until `episodes` of them completed (0 = until stopped);
 /// `on_episode` is called as each one ends, interrupted ones included.
 #[allow(clippy::too_many_arguments)]
-fn run_agent(
+pub(crate) fn run_agent(
     handle: &ControllerHandle,
     episodes: u32,
     policy: Policy,
@@ -155,7 +238,7 @@ fn run_agent(
     on_episode: &(dyn Fn(&Episode) + Sync),
 ) -> AgentRun {
     let mut rng = spaces::rng(episode_seed(seed.unwrap_or(0), handle.id(), 0) as u64);
-    let mut run = AgentRun { episodes: Vec::new(), checked: 0, error: None };
+    let mut run = AgentRun::new(handle.id());
     let mut completed = 0u32;
     let mut started = 0u32;
     // Set while the agent waits for an engine, so the wait is announced once.
@@ -259,7 +342,7 @@ fn run_agent(
             live.episode(&ep);
         }
         on_episode(&ep);
-        run.episodes.push(ep);
+        run.record(ep);
         if let (Some(reason), None) = (went_away, waiting_since) {
             println!("ai4u: agent {} waits for an engine ({reason})", handle.id());
             waiting_since = Some(Instant::now());
@@ -307,20 +390,7 @@ pub fn run_tapped(
     tap: Option<&dyn Tap>,
     on_episode: &(dyn Fn(&Episode) + Sync),
 ) -> Result<Report> {
-    if policy == Policy::Scripted {
-        let sample = ai4u_controllers::SampleSceneController::new();
-        // fs-track cars are recognised by their `path` field, whatever cameras they carry.
-        let drivable = |h: &ControllerHandle| {
-            h.observation_space() == sample.observation_space()
-                || matches!(h.observation_space(), Space::Dict(d) if d.get("path").is_some())
-        };
-        if let Some(h) = handles.iter().find(|h| !drivable(h)) {
-            bail!(
-                "the scripted policy drives SampleScene and fs-track agents; agent `{}` has another observation space",
-                h.id()
-            );
-        }
-    }
+    handles.iter().try_for_each(|h| check_policy(policy, h))?;
     let start = Instant::now();
     let finished = AtomicBool::new(false);
     let runs: Vec<AgentRun> = std::thread::scope(|s| {
@@ -351,18 +421,48 @@ pub fn run_tapped(
             .into_iter()
             .map(|w| {
                 w.join().unwrap_or_else(|_| AgentRun {
-                    episodes: vec![],
-                    checked: 0,
                     error: Some(anyhow::anyhow!("an agent thread panicked")),
+                    ..AgentRun::new("")
                 })
             })
             .collect();
         finished.store(true, Ordering::SeqCst);
         runs
     });
+    Ok(assemble(handles, runs, start, stop, live))
+}
+
+/// Refuses the scripted policy for an agent it cannot drive.
+pub(crate) fn check_policy(policy: Policy, h: &ControllerHandle) -> Result<()> {
+    if policy == Policy::Scripted {
+        let sample = ai4u_controllers::SampleSceneController::new();
+        // fs-track cars are recognised by their `path` field, whatever cameras they carry.
+        let drivable = h.observation_space() == sample.observation_space()
+            || matches!(h.observation_space(), Space::Dict(d) if d.get("path").is_some());
+        if !drivable {
+            bail!(
+                "the scripted policy drives SampleScene and fs-track agents; agent `{}` has another observation space",
+                h.id()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The report of the agents' runs (in the order of `handles`), once their engines said
+/// goodbye (or 10 s passed).
+pub(crate) fn assemble(
+    handles: &[ControllerHandle],
+    runs: Vec<AgentRun>,
+    start: Instant,
+    stop: &Stop,
+    live: Option<&Live>,
+) -> Report {
     let seconds = start.elapsed().as_secs_f64();
     let mut report = Report {
         episodes: Vec::new(),
+        episodes_omitted: 0,
+        totals: Vec::new(),
         observations_checked: 0,
         seconds,
         stopped: stop.is_set(),
@@ -371,6 +471,8 @@ pub fn run_tapped(
     };
     for (h, r) in handles.iter().zip(runs) {
         report.episodes.extend(r.episodes);
+        report.episodes_omitted += r.omitted;
+        report.totals.push(AgentTotals { agent: h.id().to_owned(), ..r.totals });
         report.observations_checked += r.checked;
         if let Some(e) = r.error {
             report.failed_agents.push(AgentFailure { agent: h.id().to_owned(), error: format!("{e:#}") });
@@ -382,27 +484,23 @@ pub fn run_tapped(
             eprintln!("ai4u: the engine of agent `{}` did not say goodbye within 10 s", h.id());
         }
     }
-    Ok(report)
+    report
 }
 
 /// The summary table printed at the end of `serve` and `demo`.
 /// Interrupted episodes are counted apart: they are neither successes nor failures.
 pub fn summary(report: &Report) -> String {
-    let done: Vec<&Episode> = report.episodes.iter().filter(|e| !e.interrupted).collect();
-    let n = done.len().max(1) as f64;
-    let steps: u64 = report.episodes.iter().map(|e| e.steps as u64).sum();
-    let done_steps: u64 = done.iter().map(|e| e.steps as u64).sum();
-    let mean_return = done.iter().map(|e| e.ret).sum::<f64>() / n;
-    let successes = done.iter().filter(|e| e.terminated && e.ret > 0.0).count();
-    let truncated = done.iter().filter(|e| e.truncated).count();
+    let mut t = AgentTotals::default();
+    report.totals.iter().for_each(|a| t.merge(a));
+    let n = t.episodes.max(1) as f64;
     let rows = [
-        ("episodes", done.len().to_string()),
-        ("interrupted", (report.episodes.len() - done.len()).to_string()),
-        ("mean return", format!("{mean_return:.3}")),
-        ("success rate", format!("{:.1} %", 100.0 * successes as f64 / n)),
-        ("truncated", truncated.to_string()),
-        ("mean episode length", format!("{:.1} steps", done_steps as f64 / n)),
-        ("steps per second", format!("{:.0}", steps as f64 / report.seconds.max(1e-9))),
+        ("episodes", t.episodes.to_string()),
+        ("interrupted", t.interrupted.to_string()),
+        ("mean return", format!("{:.3}", t.return_sum / n)),
+        ("success rate", format!("{:.1} %", 100.0 * t.successes as f64 / n)),
+        ("truncated", t.truncated.to_string()),
+        ("mean episode length", format!("{:.1} steps", t.ended_steps as f64 / n)),
+        ("steps per second", format!("{:.0}", t.steps as f64 / report.seconds.max(1e-9))),
         ("observations checked", report.observations_checked.to_string()),
     ];
     let mut s = String::from("+----------------------+----------------+\n");
@@ -411,4 +509,53 @@ pub fn summary(report: &Report) -> String {
     }
     s.push_str("+----------------------+----------------+\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn episode(i: u32, interrupted: bool) -> Episode {
+        Episode {
+            agent: "a".into(),
+            episode: i,
+            ret: if i % 2 == 0 { 1.0 } else { -1.0 },
+            steps: 10,
+            terminated: !interrupted,
+            truncated: false,
+            interrupted,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn a_long_run_lists_its_last_episodes_and_counts_them_all() {
+        let mut run = AgentRun::new("a");
+        let n = EPISODES_LISTED as u32 * 3 + 7;
+        for i in 1..=n {
+            run.record(episode(i, i % 100 == 0));
+        }
+        assert_eq!(run.episodes.len(), EPISODES_LISTED);
+        assert_eq!(run.omitted, n as u64 - EPISODES_LISTED as u64);
+        assert_eq!(run.episodes.back().unwrap().episode, n);
+        assert_eq!(run.episodes.front().unwrap().episode, n - EPISODES_LISTED as u32 + 1);
+        let interrupted = (n / 100) as u64;
+        let t = &run.totals;
+        assert_eq!((t.episodes, t.interrupted, t.steps), (n as u64 - interrupted, interrupted, 10 * n as u64));
+        // Even episodes succeed, and every hundredth (even) one was interrupted instead.
+        assert_eq!(t.successes, (n / 2) as u64 - interrupted);
+        let report = Report {
+            episodes: run.episodes.into(),
+            episodes_omitted: run.omitted,
+            totals: vec![run.totals],
+            observations_checked: 0,
+            seconds: 1.0,
+            stopped: false,
+            failed_agents: vec![],
+            figures: vec![],
+        };
+        let s = summary(&report);
+        assert!(s.contains(&format!("| episodes             | {:>14} |", n as u64 - interrupted)), "{s}");
+        assert!(s.contains(&format!("| steps per second     | {:>14} |", 10 * n)), "{s}");
+    }
 }

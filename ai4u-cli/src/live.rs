@@ -7,8 +7,8 @@ use crate::drive::Episode;
 use ai4u_appserver::{ControllerHandle, StepTimes};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 
 /// Returns kept for the running mean.
@@ -16,11 +16,11 @@ const WINDOW: usize = 100;
 
 struct Group {
     name: String,
-    agents: usize,
+    agents: AtomicUsize,
     steps: AtomicU64,
     episodes: Mutex<Episodes>,
     /// The group's agents, whose step times are read for the figures.
-    handles: Vec<ControllerHandle>,
+    handles: Mutex<Vec<ControllerHandle>>,
 }
 
 #[derive(Default)]
@@ -33,7 +33,8 @@ struct Episodes {
 /// Counters shared by the agents' threads (cheap: one atomic add per step).
 pub struct Live {
     groups: Vec<Group>,
-    of_agent: HashMap<String, usize>,
+    /// Agents join later when the server takes any id (`join`).
+    of_agent: RwLock<HashMap<String, usize>>,
     start: Instant,
 }
 
@@ -71,14 +72,31 @@ impl Live {
                 for id in ids {
                     of_agent.insert(id, g);
                 }
-                Group { name, agents, steps: AtomicU64::new(0), episodes: Mutex::new(Episodes::default()), handles }
+                Group {
+                    name,
+                    agents: AtomicUsize::new(agents),
+                    steps: AtomicU64::new(0),
+                    episodes: Mutex::new(Episodes::default()),
+                    handles: Mutex::new(handles),
+                }
             })
             .collect();
-        Live { groups, of_agent, start: Instant::now() }
+        Live { groups, of_agent: RwLock::new(of_agent), start: Instant::now() }
+    }
+
+    /// Adds an agent that came later to group `group` (an index into `new`'s groups).
+    pub fn join(&self, group: usize, handle: &ControllerHandle) {
+        let Some(g) = self.groups.get(group) else { return };
+        let mut of_agent = self.of_agent.write().unwrap_or_else(|p| p.into_inner());
+        if of_agent.insert(handle.id().to_owned(), group).is_none() {
+            g.agents.fetch_add(1, Ordering::Relaxed);
+            g.handles.lock().unwrap_or_else(|p| p.into_inner()).push(handle.clone());
+        }
     }
 
     fn group(&self, agent: &str) -> Option<&Group> {
-        self.of_agent.get(agent).map(|&g| &self.groups[g])
+        let g = *self.of_agent.read().unwrap_or_else(|p| p.into_inner()).get(agent)?;
+        Some(&self.groups[g])
     }
 
     /// One agent-step of `agent` was taken.
@@ -111,7 +129,12 @@ impl Live {
             .map(|g| {
                 let eps = g.episodes.lock().unwrap_or_else(|p| p.into_inner());
                 let steps = g.steps.load(Ordering::Relaxed);
-                let t = g.handles.iter().fold(StepTimes::default(), |sum, h| sum.add(&h.step_times()));
+                let t = g
+                    .handles
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .fold(StepTimes::default(), |sum, h| sum.add(&h.step_times()));
                 let ms = |d: Option<std::time::Duration>| d.map(|d| d.as_secs_f64() * 1e3);
                 Figures {
                     step_ms: ms(t.mean_step()),
@@ -119,7 +142,7 @@ impl Live {
                     engine_ms: ms(t.mean_engine()),
                     server_ms: ms(t.mean_server()),
                     group: g.name.clone(),
-                    agents: g.agents,
+                    agents: g.agents.load(Ordering::Relaxed),
                     seconds,
                     agent_steps: steps,
                     agent_steps_per_second: steps as f64 / seconds.max(1e-9),

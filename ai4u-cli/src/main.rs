@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod drive;
+mod drive_open;
 mod fs_demo;
 mod live;
 mod plugin_cmd;
@@ -145,9 +146,13 @@ struct ServeArgs {
     /// ai4u_controllers::export_controllers!; see docs/PLUGINS.md).
     #[arg(long, value_name = "PATH")]
     plugin: Option<PathBuf>,
-    /// Agent ids, comma-separated.
+    /// Agent ids, comma-separated; `any` takes every id engines declare (up to
+    /// --max-agents) and serves until stopped.
     #[arg(long, value_delimiter = ',', default_value = "0")]
     ids: Vec<String>,
+    /// With --ids any: the most agent ids the server takes.
+    #[arg(long, default_value_t = 64)]
+    max_agents: usize,
     #[command(flatten)]
     net: NetArgs,
     /// Which AI4U edition the --legacy-udp scenes are: told from each agent's messages
@@ -184,7 +189,7 @@ struct ServeArgs {
     /// Crashes in a row after which a launched instance is given up.
     #[arg(long, default_value_t = 5, requires = "engine")]
     max_restarts: u32,
-    /// Where launched instances write their output (instance-<i>.log).
+    /// Where launched instances write their output (`instance-<i>.log`).
     #[arg(long, default_value = "ai4u-logs", requires = "engine")]
     log_dir: PathBuf,
     /// Append live figures per engine instance (agent-steps/s, episodes, mean return of the
@@ -258,6 +263,12 @@ fn serve(args: ServeArgs) -> Result<bool> {
 
 /// `serve`, showing every reset and step to `tap` (then the tap shows the progress).
 fn serve_with(args: ServeArgs, tap: Option<&dyn drive::Tap>) -> Result<bool> {
+    if args.ids == ["any"] {
+        if args.engine.is_some() || tap.is_some() {
+            bail!("--ids any cannot go with --engine or record: they need the ids in advance");
+        }
+        return serve_any(args);
+    }
     let spec = args.engine.as_ref().map(|command| {
         let mut spec = LaunchSpec::new(command.clone(), args.instances)
             .ids(args.ids.iter().cloned())
@@ -337,27 +348,11 @@ fn serve_with(args: ServeArgs, tap: Option<&dyn drive::Tap>) -> Result<bool> {
     let every = Duration::from_secs_f64(args.metrics_every.max(0.1));
     let report = std::thread::scope(|s| {
         s.spawn(|| show_live(&live, &reporting, metrics, every, tap.is_none()));
-        let r = drive::run_tapped(&handles, args.episodes, policy, args.seed, &stop, Some(&live), tap, &|e| {
-            let how = if e.interrupted {
-                format!("interrupted ({})", e.reason.as_deref().unwrap_or("?"))
-            } else if e.terminated {
-                "terminated".into()
-            } else {
-                "truncated".into()
-            };
-            println!("agent {} episode {}: return {:.3}, {} steps, {how}", e.agent, e.episode, e.ret, e.steps);
-        });
+        let r = drive::run_tapped(&handles, args.episodes, policy, args.seed, &stop, Some(&live), tap, &print_episode);
         reporting.store(false, std::sync::atomic::Ordering::SeqCst);
         r
     })?;
-    print!("{}", drive::summary(&report));
-    for f in &report.failed_agents {
-        eprintln!("error: agent {}: {}", f.agent, f.error);
-    }
-    if let Some(path) = &args.report {
-        std::fs::write(path, serde_json::to_string_pretty(&report)?)
-            .with_context(|| format!("writing the report to {}", path.display()))?;
-    }
+    finish_report(&report, args.report.as_deref())?;
     if let Some((launcher, printer)) = launcher {
         launcher.stop();
         let _ = printer.join();
@@ -367,6 +362,93 @@ fn serve_with(args: ServeArgs, tap: Option<&dyn drive::Tap>) -> Result<bool> {
         return Ok(false);
     }
     Ok(report.failed_agents.is_empty())
+}
+
+/// `serve --ids any`: every id an engine declares joins the run, until Ctrl-C or SIGTERM.
+fn serve_any(args: ServeArgs) -> Result<bool> {
+    let name = args.controller.clone();
+    type Factory = Box<dyn Fn(&str) -> Result<Box<dyn Controller>, ai4u_appserver::FactoryError> + Send + Sync>;
+    let (factory, scripted): (Factory, bool) = match &args.plugin {
+        Some(path) => {
+            let plugin = Arc::new(Plugin::load(path)?);
+            let (_, scripted) = from_plugin(&plugin, name.as_deref(), 1)?;
+            (Box::new(move |_| plugin.create(name.as_deref()).map_err(Into::into)), scripted)
+        }
+        None => {
+            let name = name.unwrap_or_else(|| "samplescene".into());
+            builtin(&name)?;
+            let scripted = name.starts_with("sample") || name.starts_with("fs-track") || name.starts_with("FsTrack");
+            (Box::new(move |_| builtin(&name).map_err(Into::into)), scripted)
+        }
+    };
+    let policy = args.policy.unwrap_or(if scripted { drive::Policy::Scripted } else { drive::Policy::Random });
+    let stop = drive::Stop::default();
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || {
+            if stop.is_set() {
+                std::process::exit(130);
+            }
+            eprintln!("ai4u: stopping (again to quit at once)");
+            stop.set();
+        })
+        .context("installing the Ctrl-C handler")?;
+    }
+    let mut builder = args.net.builder().legacy_edition(args.legacy_edition.edition());
+    if let Some(m) = args.max_steps {
+        builder = builder.agent_config(Field::new("max_steps", m as i64));
+    }
+    let server = bind(builder)?;
+    println!("ai4u: listening on {}", server.local_addr());
+    println!("ai4u: waiting for engines on {}: any agent ids, at most {}", server.local_addr(), args.max_agents);
+    std::io::stdout().flush()?;
+    let open = server.serve_open(args.max_agents, factory)?;
+    let live = live::Live::new(vec![("engines".to_owned(), vec![])], &[]);
+    let reporting = AtomicBool::new(true);
+    let metrics = match &args.metrics {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening the metrics file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let every = Duration::from_secs_f64(args.metrics_every.max(0.1));
+    let report = std::thread::scope(|s| {
+        s.spawn(|| show_live(&live, &reporting, metrics, every, true));
+        let r = drive_open::run_open(&open, args.episodes, policy, args.seed, &stop, &live, &print_episode);
+        reporting.store(false, std::sync::atomic::Ordering::SeqCst);
+        r
+    });
+    finish_report(&report, args.report.as_deref())?;
+    Ok(report.failed_agents.is_empty())
+}
+
+/// Prints the summary and the failed agents, and writes the report file.
+fn finish_report(report: &drive::Report, path: Option<&std::path::Path>) -> Result<()> {
+    print!("{}", drive::summary(report));
+    for f in &report.failed_agents {
+        eprintln!("error: agent {}: {}", f.agent, f.error);
+    }
+    if let Some(path) = path {
+        std::fs::write(path, serde_json::to_string_pretty(report)?)
+            .with_context(|| format!("writing the report to {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// One line per finished episode.
+fn print_episode(e: &drive::Episode) {
+    let how = if e.interrupted {
+        format!("interrupted ({})", e.reason.as_deref().unwrap_or("?"))
+    } else if e.terminated {
+        "terminated".into()
+    } else {
+        "truncated".into()
+    };
+    println!("agent {} episode {}: return {:.3}, {} steps, {how}", e.agent, e.episode, e.ret, e.steps);
 }
 
 /// The live display (on a terminal: one progress line per instance, on stderr) and the

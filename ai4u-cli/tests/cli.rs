@@ -383,3 +383,31 @@ fn demo_reaches_the_cube() {
         .unwrap_or_else(|| panic!("no success rate in:\n{text}"));
     assert!(rate >= 50.0, "success rate {rate}:\n{text}");
 }
+
+#[test]
+fn serve_with_ids_any_takes_the_ids_engines_declare_until_stopped() {
+    let dir = tempdir::Dir::new("ids-any");
+    let path = dir.0.join("report.json");
+    let args = ["--ids", "any", "--max-agents", "3", "--policy", "noop", "--report", path.to_str().unwrap()];
+    let (mut server, port, out) = serve(&args);
+    let mut lines = out.lines();
+    let mut a = sim(port, &["--agents", "2", "--max-steps", "20", "--id-prefix", "w1-"]);
+    read_until(&mut lines, "agent w1-1 episode 2:");
+    // A third instance would make four agents: refused by name; the others go on.
+    let mut b = sim(port, &["--agents", "2", "--max-steps", "20", "--id-prefix", "w2-"]);
+    assert!(!wait(&mut b, Duration::from_secs(30)).success());
+    let err = stderr_of(&mut b);
+    assert!(err.contains("at most 3"), "{err}");
+    read_until(&mut lines, "agent w1-0 episode 4:");
+    signal(&server, "TERM");
+    let status = wait(&mut server, Duration::from_secs(30));
+    assert!(status.success(), "exit {status}: {}", stderr_of(&mut server));
+    assert!(wait(&mut a, Duration::from_secs(30)).success(), "{}", stderr_of(&mut a));
+    let r = report(&path);
+    let totals = r["totals"].as_array().unwrap();
+    // In the order they joined; w2-0 took the third place before w2-1 was refused, but never configured.
+    let mut agents: Vec<&str> = totals.iter().map(|t| t["agent"].as_str().unwrap()).collect();
+    agents.sort();
+    assert_eq!(agents, ["w1-0", "w1-1"], "{r}");
+    assert!(totals.iter().all(|t| t["episodes"].as_u64().unwrap() >= 2), "{r}");
+}

@@ -55,3 +55,19 @@ def test_vector_infos_follow_gymnasium_layout():
         assert infos["_array"].tolist() == [True, True]
     finally:
         env.close()
+
+
+def test_four_agents_on_one_engine():
+    # Random actions end episodes in mid-decision (forward jumps off the platform); with
+    # four agents on one engine that used to stall the batch (python/README.md, "Fixed").
+    env = ai4u_rs.VectorEnv(4, "samplescene", instances=1, max_steps=300, step_timeout=20.0)
+    try:
+        env.reset(seed=1)
+        env.action_space.seed(3)
+        ends = 0
+        for _ in range(1500):
+            _, _, term, trunc, _ = env.step(env.action_space.sample())
+            ends += int((term | trunc).sum())
+        assert ends >= 10, f"only {ends} episode ends"
+    finally:
+        env.close()

@@ -5,6 +5,7 @@
 //! Invariants: an agent id is served by at most one connection at a time; every tick gets
 //! exactly one reply, in order; a connection's failure reaches only its own agents.
 
+pub(crate) mod registry;
 mod session;
 
 use crate::daemon::{ConnCmd, ConnLink, DaemonMsg};
@@ -12,10 +13,11 @@ use crate::timing::StepClock;
 use ai4u_core::value::{Field, ValueKind};
 use ai4u_core::wire::*;
 use crossbeam_channel::Sender;
+use registry::Registry;
 use session::Session;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -130,11 +132,8 @@ impl std::fmt::Display for ConnectionEnd {
 /// What every connection task shares.
 pub(crate) struct Shared {
     pub opts: ServerOptions,
-    /// Agent id -> its daemon's inbox, and the connection currently serving it.
-    pub agents: HashMap<String, (Sender<DaemonMsg>, Mutex<Option<u64>>)>,
-    pub order: Vec<String>,
-    /// Agent id -> where its steps spend their time (see `timing.rs`).
-    pub clocks: HashMap<String, Arc<StepClock>>,
+    /// The agent ids served: daemon inbox, serving connection, step clock.
+    pub registry: Registry,
     pub(crate) next_conn: AtomicU64,
     /// Tensor elements declared by the agents connected now (see `max_total_elements`).
     elements_in_use: AtomicU64,
@@ -143,17 +142,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(
-        opts: ServerOptions,
-        agents: Vec<(String, Sender<DaemonMsg>)>,
-        clocks: HashMap<String, Arc<StepClock>>,
-    ) -> Shared {
-        let order = agents.iter().map(|(id, _)| id.clone()).collect();
+    pub fn new(opts: ServerOptions, registry: Registry) -> Shared {
         Shared {
             opts,
-            clocks,
-            agents: agents.into_iter().map(|(id, tx)| (id, (tx, Mutex::new(None)))).collect(),
-            order,
+            registry,
             next_conn: AtomicU64::new(1),
             elements_in_use: AtomicU64::new(0),
             pending_handshakes: AtomicUsize::new(0),
@@ -262,12 +254,12 @@ impl Drop for Registration {
     fn drop(&mut self) {
         self.shared.elements_in_use.fetch_sub(self.elements, Ordering::SeqCst);
         for id in &self.ids {
-            if let Some((tx, owner)) = self.shared.agents.get(id) {
-                let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(slot) = self.shared.registry.get(id) {
+                let mut owner = slot.owner.lock().unwrap_or_else(|p| p.into_inner());
                 if *owner == Some(self.conn_id) {
                     *owner = None;
                 }
-                let _ = tx.send(DaemonMsg::Disconnected { conn_id: self.conn_id, reason: self.reason.clone() });
+                let _ = slot.tx.send(DaemonMsg::Disconnected { conn_id: self.conn_id, reason: self.reason.clone() });
             }
         }
     }
@@ -404,10 +396,8 @@ where
         Registration { shared: shared.clone(), conn_id, ids: Vec::new(), reason: String::new(), elements: 0 };
     let claim = (|| {
         for a in &hello.agents {
-            let Some((_, owner)) = shared.agents.get(&a.id) else {
-                return Err(format!("unknown agent id `{}` (this server serves {})", a.id, shared.order.join(", ")));
-            };
-            let mut owner = owner.lock().unwrap_or_else(|p| p.into_inner());
+            let slot = shared.registry.declare(&a.id)?;
+            let mut owner = slot.owner.lock().unwrap_or_else(|p| p.into_inner());
             if owner.is_some() {
                 return Err(format!("agent id `{}` is already connected", a.id));
             }
@@ -440,7 +430,9 @@ where
             metadata: a.metadata.clone(),
             done,
         };
-        let _ = shared.agents[&a.id].0.send(msg);
+        if let Some(slot) = shared.registry.get(&a.id) {
+            let _ = slot.tx.send(msg);
+        }
         answers.push(answer);
     }
     drop(cmd_tx);
@@ -476,8 +468,9 @@ where
 
     let ids: Vec<String> = hello.agents.iter().map(|a| a.id.clone()).collect();
     let index: HashMap<String, usize> = ids.iter().cloned().enumerate().map(|(i, id)| (id, i)).collect();
-    let daemons: Vec<Sender<DaemonMsg>> = ids.iter().map(|id| shared.agents[id].0.clone()).collect();
-    let clocks: Vec<Arc<StepClock>> = ids.iter().map(|id| shared.clocks[id].clone()).collect();
+    let slots: Vec<_> = ids.iter().filter_map(|id| shared.registry.get(id)).collect();
+    let daemons: Vec<Sender<DaemonMsg>> = slots.iter().map(|s| s.tx.clone()).collect();
+    let clocks: Vec<Arc<StepClock>> = slots.iter().map(|s| s.clock.clone()).collect();
     let mut session = Session::new(mode, opts.idle_hold, ids, clocks);
     let end = session.run(&mut reader, &mut writer, &mut cmd_rx, &index, &daemons, &mut shutdown).await;
     registration.reason = end.to_string();
