@@ -289,24 +289,8 @@ fn serve_with(args: ServeArgs, tap: Option<&dyn drive::Tap>) -> Result<bool> {
         }
     };
     let policy = args.policy.unwrap_or(if scripted { drive::Policy::Scripted } else { drive::Policy::Random });
-    let stop = drive::Stop::default();
-    {
-        let stop = stop.clone();
-        ctrlc::set_handler(move || {
-            if stop.is_set() {
-                // A second Ctrl-C while stopping: the user wants out now.
-                std::process::exit(130);
-            }
-            eprintln!("ai4u: stopping (again to quit at once)");
-            stop.set();
-        })
-        .context("installing the Ctrl-C handler")?;
-    }
-    let mut builder = args.net.builder().legacy_edition(args.legacy_edition.edition());
-    if let Some(m) = args.max_steps {
-        builder = builder.agent_config(Field::new("max_steps", m as i64));
-    }
-    let server = bind(builder)?;
+    let stop = stop_on_signals()?;
+    let server = bind(server_builder(&args))?;
     // Tests and scripts wait for this line to learn the port.
     println!("ai4u: listening on {}", server.local_addr());
     std::io::stdout().flush()?;
@@ -335,16 +319,7 @@ fn serve_with(args: ServeArgs, tap: Option<&dyn drive::Tap>) -> Result<bool> {
     };
     let live = live::Live::new(groups, &handles);
     let reporting = AtomicBool::new(true);
-    let metrics = match &args.metrics {
-        Some(path) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .with_context(|| format!("opening the metrics file {}", path.display()))?,
-        ),
-        None => None,
-    };
+    let metrics = open_metrics(&args)?;
     let every = Duration::from_secs_f64(args.metrics_every.max(0.1));
     let report = std::thread::scope(|s| {
         s.spawn(|| show_live(&live, &reporting, metrics, every, tap.is_none()));
@@ -382,39 +357,15 @@ fn serve_any(args: ServeArgs) -> Result<bool> {
         }
     };
     let policy = args.policy.unwrap_or(if scripted { drive::Policy::Scripted } else { drive::Policy::Random });
-    let stop = drive::Stop::default();
-    {
-        let stop = stop.clone();
-        ctrlc::set_handler(move || {
-            if stop.is_set() {
-                std::process::exit(130);
-            }
-            eprintln!("ai4u: stopping (again to quit at once)");
-            stop.set();
-        })
-        .context("installing the Ctrl-C handler")?;
-    }
-    let mut builder = args.net.builder().legacy_edition(args.legacy_edition.edition());
-    if let Some(m) = args.max_steps {
-        builder = builder.agent_config(Field::new("max_steps", m as i64));
-    }
-    let server = bind(builder)?;
+    let stop = stop_on_signals()?;
+    let server = bind(server_builder(&args))?;
     println!("ai4u: listening on {}", server.local_addr());
     println!("ai4u: waiting for engines on {}: any agent ids, at most {}", server.local_addr(), args.max_agents);
     std::io::stdout().flush()?;
     let open = server.serve_open(args.max_agents, factory)?;
     let live = live::Live::new(vec![("engines".to_owned(), vec![])], &[]);
     let reporting = AtomicBool::new(true);
-    let metrics = match &args.metrics {
-        Some(path) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .with_context(|| format!("opening the metrics file {}", path.display()))?,
-        ),
-        None => None,
-    };
+    let metrics = open_metrics(&args)?;
     let every = Duration::from_secs_f64(args.metrics_every.max(0.1));
     let report = std::thread::scope(|s| {
         s.spawn(|| show_live(&live, &reporting, metrics, every, true));
@@ -424,6 +375,45 @@ fn serve_any(args: ServeArgs) -> Result<bool> {
     });
     finish_report(&report, args.report.as_deref())?;
     Ok(report.failed_agents.is_empty())
+}
+
+/// A stop set by Ctrl-C or SIGTERM; a second one exits at once.
+fn stop_on_signals() -> Result<drive::Stop> {
+    let stop = drive::Stop::default();
+    let set = stop.clone();
+    ctrlc::set_handler(move || {
+        if set.is_set() {
+            // A second Ctrl-C while stopping: the user wants out now.
+            std::process::exit(130);
+        }
+        eprintln!("ai4u: stopping (again to quit at once)");
+        set.set();
+    })
+    .context("installing the Ctrl-C handler")?;
+    Ok(stop)
+}
+
+/// The server's options from the command line.
+fn server_builder(args: &ServeArgs) -> AppServerBuilder {
+    let builder = args.net.builder().legacy_edition(args.legacy_edition.edition());
+    match args.max_steps {
+        Some(m) => builder.agent_config(Field::new("max_steps", m as i64)),
+        None => builder,
+    }
+}
+
+/// The --metrics file, opened for appending.
+fn open_metrics(args: &ServeArgs) -> Result<Option<std::fs::File>> {
+    args.metrics
+        .as_ref()
+        .map(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| format!("opening the metrics file {}", path.display()))
+        })
+        .transpose()
 }
 
 /// Prints the summary and the failed agents, and writes the report file.
