@@ -22,6 +22,7 @@
 mod hold;
 
 use crate::daemon::{ConnCmd, ConnLink, DaemonMsg, Ticket};
+use crate::server::registry::Slot;
 use crate::server::{escape_log, Shared};
 use ai4u_core::legacy::{self, command, value_args, Edition};
 use ai4u_core::metadata::ModelMetadata;
@@ -39,6 +40,8 @@ use tokio::time::Instant;
 
 /// One AI4U agent served over UDP.
 struct Agent {
+    /// The id's place in the server (its daemon, its step clock), looked up once.
+    slot: Arc<Slot>,
     conn_id: u64,
     peer: SocketAddr,
     rx: UnboundedReceiver<ConnCmd>,
@@ -216,7 +219,7 @@ async fn on_datagram(
             agent.pending.push_back((c.ticket, cmd));
         }
     }
-    let slot = shared.registry.get(&id)?;
+    let slot = &*agent.slot;
     let daemon = &slot.tx;
     if control {
         // The agent waits (stopped or paused) for restart, resume or stop.
@@ -347,6 +350,7 @@ async fn configure(
     let imposed = shared.opts.agent_config.iter().any(|f| f.name == "max_steps");
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let mut agent = Agent {
+        slot: slot.clone(),
         conn_id,
         peer,
         rx,
@@ -395,9 +399,7 @@ async fn start(id: &str, agent: &mut Agent, shared: &Arc<Shared>) -> Result<(), 
     eprintln!("ai4u: legacy agent `{}` from {}: AI4U {} edition", escape_log(id), agent.peer, edition_label(edition));
     let (done, answer) = tokio::sync::oneshot::channel();
     let link = ConnLink { conn_id: agent.conn_id, index: 0, tx, reward_per_report: false };
-    if let Some(slot) = shared.registry.get(id) {
-        let _ = slot.tx.send(DaemonMsg::Configure { link, max_steps, metadata, done });
-    }
+    let _ = agent.slot.tx.send(DaemonMsg::Configure { link, max_steps, metadata, done });
     match tokio::time::timeout(shared.opts.handshake_timeout, answer).await {
         Ok(Ok(Ok(()))) => Ok(()),
         Ok(Ok(Err(reason))) => Err(reason),

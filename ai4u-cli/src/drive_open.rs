@@ -7,7 +7,7 @@ use ai4u_appserver::{ControllerHandle, OpenServing};
 use std::time::{Duration, Instant};
 
 /// Runs `episodes` per agent (0 = until stopped) on every agent that joins, until `stop`;
-/// agents join `live`'s first group.
+/// agents join `live`, made with [`Live::open`].
 pub fn run_open(
     open: &OpenServing,
     episodes: u32,
@@ -24,7 +24,7 @@ pub fn run_open(
         while !stop.is_set() {
             let Some(h) = open.next_configured(Duration::from_millis(100)) else { continue };
             println!("ai4u: agent {} joined", h.id());
-            live.join(0, &h);
+            live.join(&h);
             let mine = h.clone();
             workers.push(s.spawn(move || {
                 let r = match drive::check_policy(policy, &mine) {

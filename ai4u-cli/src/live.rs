@@ -8,7 +8,7 @@ use ai4u_appserver::{ControllerHandle, StepTimes};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Returns kept for the running mean.
@@ -33,8 +33,9 @@ struct Episodes {
 /// Counters shared by the agents' threads (cheap: one atomic add per step).
 pub struct Live {
     groups: Vec<Group>,
-    /// Agents join later when the server takes any id (`join`).
-    of_agent: RwLock<HashMap<String, usize>>,
+    of_agent: HashMap<String, usize>,
+    /// The one group of a server that takes any id: every agent counts there (see `open`).
+    open: Option<usize>,
     start: Instant,
 }
 
@@ -81,22 +82,23 @@ impl Live {
                 }
             })
             .collect();
-        Live { groups, of_agent: RwLock::new(of_agent), start: Instant::now() }
+        Live { groups, of_agent, open: None, start: Instant::now() }
     }
 
-    /// Adds an agent that came later to group `group` (an index into `new`'s groups).
-    pub fn join(&self, group: usize, handle: &ControllerHandle) {
-        let Some(g) = self.groups.get(group) else { return };
-        let mut of_agent = self.of_agent.write().unwrap_or_else(|p| p.into_inner());
-        if of_agent.insert(handle.id().to_owned(), group).is_none() {
-            g.agents.fetch_add(1, Ordering::Relaxed);
-            g.handles.lock().unwrap_or_else(|p| p.into_inner()).push(handle.clone());
-        }
+    /// One group, `name`, that agents [`join`](Self::join) as they come (`serve --ids any`).
+    pub fn open(name: &str) -> Live {
+        Live { open: Some(0), ..Live::new(vec![(name.to_owned(), vec![])], &[]) }
+    }
+
+    /// Counts an agent that came later (each once) in the open group.
+    pub fn join(&self, handle: &ControllerHandle) {
+        let Some(g) = self.open.map(|g| &self.groups[g]) else { return };
+        g.agents.fetch_add(1, Ordering::Relaxed);
+        g.handles.lock().unwrap_or_else(|p| p.into_inner()).push(handle.clone());
     }
 
     fn group(&self, agent: &str) -> Option<&Group> {
-        let g = *self.of_agent.read().unwrap_or_else(|p| p.into_inner()).get(agent)?;
-        Some(&self.groups[g])
+        self.of_agent.get(agent).copied().or(self.open).map(|g| &self.groups[g])
     }
 
     /// One agent-step of `agent` was taken.

@@ -363,7 +363,7 @@ fn serve_any(args: ServeArgs) -> Result<bool> {
     println!("ai4u: waiting for engines on {}: any agent ids, at most {}", server.local_addr(), args.max_agents);
     std::io::stdout().flush()?;
     let open = server.serve_open(args.max_agents, factory)?;
-    let live = live::Live::new(vec![("engines".to_owned(), vec![])], &[]);
+    let live = live::Live::open("engines");
     let reporting = AtomicBool::new(true);
     let metrics = open_metrics(&args)?;
     let every = Duration::from_secs_f64(args.metrics_every.max(0.1));

@@ -410,4 +410,11 @@ fn serve_with_ids_any_takes_the_ids_engines_declare_until_stopped() {
     agents.sort();
     assert_eq!(agents, ["w1-0", "w1-1"], "{r}");
     assert!(totals.iter().all(|t| t["episodes"].as_u64().unwrap() >= 2), "{r}");
+    // The live figures count the agents that joined, and every step they took.
+    let steps: u64 = totals.iter().map(|t| t["steps"].as_u64().unwrap()).sum();
+    assert_eq!(
+        (r["figures"][0]["agents"].as_u64(), r["figures"][0]["agent_steps"].as_u64()),
+        (Some(2), Some(steps)),
+        "{r}"
+    );
 }
