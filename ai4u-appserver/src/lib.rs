@@ -282,16 +282,12 @@ impl AppServer {
             })
             .collect::<Result<Vec<_>>>()?;
         drop(ready_tx);
-        let inboxes = slots.iter().map(|s| s.tx.clone()).collect();
-        let clocks = slots.iter().map(|s| s.clock.clone()).collect();
         let (step_timeout, local) = (self.opts.step_timeout, self.local);
         let guard = self.run(Registry::new(slots, None))?;
         Ok(Serving {
             ids: ids.iter().map(|id| id.to_string()).collect(),
             ready_rx,
             ready: (0..ids.len()).map(|_| None).collect(),
-            inboxes,
-            clocks,
             guard,
             step_timeout,
             local,
@@ -376,6 +372,26 @@ impl AppServer {
     }
 }
 
+/// The user's handle of the agent at `index` of the server's registry.
+fn handle_of(
+    guard: &Arc<ServerGuard>,
+    index: usize,
+    action_space: &ai4u_core::spaces::Space,
+    observation_space: &ai4u_core::spaces::Space,
+    timeout: Duration,
+) -> Option<ControllerHandle> {
+    let slot = guard.shared.registry.at(index)?;
+    Some(ControllerHandle {
+        id: slot.id.clone(),
+        tx: slot.tx.clone(),
+        clock: slot.clock.clone(),
+        action_space: action_space.clone(),
+        observation_space: observation_space.clone(),
+        timeout,
+        _server: guard.clone(),
+    })
+}
+
 /// A server open to any agent id; see [`AppServer::serve_open`]. Dropping it (and every
 /// handle it gave) shuts the server down.
 pub struct OpenServing {
@@ -395,17 +411,8 @@ impl OpenServing {
     /// `timeout`; `None` if none did by then. Each id is given once, however often its
     /// engine reconnects (the handle outlives its engines).
     pub fn next_configured(&self, timeout: Duration) -> Option<ControllerHandle> {
-        let ready = self.ready_rx.recv_timeout(timeout).ok()?;
-        let slot = self.guard.shared.registry.at(ready.index)?;
-        Some(ControllerHandle {
-            id: slot.id.clone(),
-            tx: slot.tx.clone(),
-            clock: slot.clock.clone(),
-            action_space: ready.action_space,
-            observation_space: ready.observation_space,
-            timeout: self.step_timeout,
-            _server: self.guard.clone(),
-        })
+        let r = self.ready_rx.recv_timeout(timeout).ok()?;
+        handle_of(&self.guard, r.index, &r.action_space, &r.observation_space, self.step_timeout)
     }
 }
 
@@ -425,8 +432,6 @@ pub struct Serving {
     ready_rx: crossbeam_channel::Receiver<Ready>,
     /// What each agent's first configuration told, by position in `ids`.
     ready: Vec<Option<Ready>>,
-    inboxes: Vec<crossbeam_channel::Sender<DaemonMsg>>,
-    clocks: Vec<Arc<timing::StepClock>>,
     guard: Arc<ServerGuard>,
     step_timeout: Duration,
     local: SocketAddr,
@@ -464,23 +469,10 @@ impl Serving {
             }
         }
         Ok(self
-            .ids
+            .ready
             .iter()
-            .zip(&self.ready)
-            .zip(&self.inboxes)
-            .zip(&self.clocks)
-            .map(|(((id, ready), tx), clock)| {
-                let ready = ready.as_ref().expect("all configured");
-                ControllerHandle {
-                    id: id.clone(),
-                    tx: tx.clone(),
-                    clock: clock.clone(),
-                    action_space: ready.action_space.clone(),
-                    observation_space: ready.observation_space.clone(),
-                    timeout: self.step_timeout,
-                    _server: self.guard.clone(),
-                }
-            })
+            .flatten()
+            .filter_map(|r| handle_of(&self.guard, r.index, &r.action_space, &r.observation_space, self.step_timeout))
             .collect())
     }
 }
